@@ -1,0 +1,16 @@
+/** One jest run for the library specs (libs/jobs) and the demo's e2e tests (test/). */
+module.exports = {
+  rootDir: '.',
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testRegex: ['libs/jobs/.*\\.spec\\.ts$', 'test/.*\\.e2e-spec\\.ts$'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  },
+  moduleNameMapper: {
+    '^nestjs-jobs$': '<rootDir>/libs/jobs/src',
+  },
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/test/setup/global-setup.js',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.js',
+  testTimeout: 30_000,
+};

@@ -1,0 +1,34 @@
+// The public API of nestjs-jobs. Everything else is internal and may change.
+export { JobsModule } from './jobs.module';
+export { JobService } from './job.service';
+export { JobHandler } from './decorators/job-handler.decorator';
+export type {
+  JobsModuleOptions,
+  JobsModuleAsyncOptions,
+  QueueConfig,
+  RetentionOptions,
+  JobRetention,
+  JobsConnection,
+} from './interfaces/jobs-module-options.interface';
+export type { JobHandlerOptions } from './interfaces/job-handler-options.interface';
+export type {
+  JobPayloads,
+  JobData,
+  JobRequest,
+  JobRef,
+  JobInfo,
+  JobStatus,
+  JobContext,
+  EnqueueOptions,
+} from './interfaces/job.interface';
+export {
+  JobsError,
+  UnknownQueueError,
+  UnknownJobError,
+  JobValidationError,
+  DuplicateJobHandlerError,
+  JobsConfigurationError,
+  JobsConnectionError,
+} from './errors';
+/** `getQueueToken(name)` / `@InjectQueue(name)` give the BullMQ `Queue` behind a configured queue. */
+export { getQueueToken } from '@nestjs/bull-shared';

@@ -1,0 +1,77 @@
+import type { BackoffOptions } from 'bullmq';
+
+/**
+ * Job name → payload type. Augment it to get compile-time checks on `enqueue`:
+ * @example
+ * declare module 'nestjs-jobs' {
+ *   interface JobPayloads { backup: BackupPayload }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface JobPayloads {}
+
+/** The payload type of job `N`: the declared type, or `unknown` for undeclared names. */
+export type JobData<N extends string> = N extends keyof JobPayloads ? JobPayloads[N] : unknown;
+
+/** Options of one enqueued job. They override the handler's options. */
+export interface EnqueueOptions {
+  /** Milliseconds to wait before the job may run. */
+  delay?: number;
+  /** 1 (highest) to 2 097 152. Jobs without a priority run before prioritised ones, as in BullMQ. */
+  priority?: number;
+  /** Total attempts, the first included. Default: the handler's `attempts`, else 1. */
+  attempts?: number;
+  /** Wait between attempts: milliseconds, or BullMQ's `{ type: 'fixed' | 'exponential', delay }`. */
+  backoff?: number | BackoffOptions;
+  /** Your own id. A job with the same id enqueued again is not added twice. */
+  jobId?: string;
+}
+
+/** What `JobService.enqueue` takes. */
+export interface JobRequest<N extends string = string> {
+  name: N;
+  data?: JobData<N>;
+  options?: EnqueueOptions;
+}
+
+/** A handle on an enqueued job. */
+export interface JobRef {
+  id: string;
+  name: string;
+  queue: string;
+}
+
+/** Where a job is in its life. `waiting` includes prioritised jobs. */
+export type JobStatus = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+
+/** What `JobService.get` returns. */
+export interface JobInfo<R = unknown> extends JobRef {
+  status: JobStatus;
+  data: unknown;
+  /** The handler's return value once completed, else `null`. */
+  result: R | null;
+  /** The last attempt's error message, else `null`. */
+  error: string | null;
+  attemptsMade: number;
+  progress: number | object;
+  /** Lines written with `ctx.log`. */
+  logs: string[];
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** What a handler gets beside its payload. */
+export interface JobContext {
+  id: string;
+  name: string;
+  queue: string;
+  /** 1 on the first attempt, 2 on the first retry, and so on. */
+  attempt: number;
+  /** Aborts when the job is cancelled or the worker shuts down hard. */
+  signal: AbortSignal;
+  /** Appends a line to the job's log (readable through `JobService.get`). */
+  log(message: string): Promise<void>;
+  /** Records progress: a number (such as a percentage) or an object. */
+  progress(value: number | object): Promise<void>;
+}

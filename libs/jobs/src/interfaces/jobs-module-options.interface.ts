@@ -1,0 +1,72 @@
+import type { ModuleMetadata } from '@nestjs/common';
+import type { RedisOptions } from 'ioredis';
+
+/**
+ * How many finished jobs Redis keeps. `count` keeps at most that many, `age` (seconds) drops older
+ * ones; both may be given and whichever is reached first applies. `true` keeps none, `false` keeps all.
+ */
+export type JobRetention = boolean | { count?: number; age?: number };
+
+/** Retention of completed and failed jobs, like NetBox's `JOB_RETENTION`. */
+export interface RetentionOptions {
+  completed?: JobRetention;
+  failed?: JobRetention;
+}
+
+/** Per-queue settings. Only `concurrency` is required. */
+export interface QueueConfig {
+  /** Jobs of this queue one process runs at once. A positive integer. */
+  concurrency: number;
+  /** Overrides the module-wide `retention` for this queue. */
+  retention?: RetentionOptions;
+  /** How long (ms) a worker holds a job's lock before it must renew it. BullMQ default: 30 000. */
+  lockDuration?: number;
+  /** How often (ms) workers look for jobs whose lock expired (a crashed worker). BullMQ default: 30 000. */
+  stalledInterval?: number;
+  /** How many times a job may stall before it fails instead of being requeued. BullMQ default: 1. */
+  maxStalledCount?: number;
+}
+
+/** Redis connection: a `redis://` or `rediss://` URL, or ioredis options. */
+export type JobsConnection = string | RedisOptions;
+
+/** Options of {@link JobsModule.forRoot}. Every field is optional. */
+export interface JobsModuleOptions {
+  /**
+   * Queue name → concurrency, or a {@link QueueConfig}. Queue `default` always exists
+   * (concurrency 1 when not listed).
+   * @example { default: 2, high_priority: 8 }
+   */
+  queues?: Record<string, number | QueueConfig>;
+  /** Redis to use. When absent: `REDIS_URL` from the environment, else `redis://127.0.0.1:6379`. */
+  connection?: JobsConnection;
+  /** Redis key prefix of every queue. Default `jobs`. */
+  prefix?: string;
+  /** Job name → queue name, so an operator can move a job type to another queue without code changes. */
+  routes?: Record<string, string>;
+  /**
+   * Which queues this process serves: `true` (every queue, the default), `false` (enqueue only),
+   * or a list of queue names. When absent, `JOBS_WORKERS` from the environment (`all`, `none`,
+   * or a comma-separated list) decides.
+   */
+  workers?: boolean | string[];
+  /** Default: completed jobs kept 1 day or 1 000 per queue, failed jobs 7 days or 10 000 per queue. */
+  retention?: RetentionOptions;
+  /** Largest payload accepted, in bytes of JSON. Default 512 KiB. */
+  maxPayloadBytes?: number;
+  /** How long `enqueue` waits for Redis before it rejects with `JobsConnectionError`. Default 5 000 ms. */
+  enqueueTimeoutMs?: number;
+  /** How long shutdown waits for running jobs before it leaves them to another worker. Default 30 000 ms. */
+  shutdownGraceMs?: number;
+}
+
+/** Options of {@link JobsModule.forRootAsync}. */
+export interface JobsModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory: (...args: any[]) => JobsModuleOptions | Promise<JobsModuleOptions>;
+  inject?: any[];
+  /**
+   * Queue names to register under `@nestjs/bullmq` tokens, so that `@InjectQueue(name)` and
+   * bull-board can find them. Needed only for that: the factory's queues are served either way.
+   */
+  queueNames?: string[];
+}

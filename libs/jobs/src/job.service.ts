@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Job, type JobsOptions } from 'bullmq';
+import { JOBS_CONFIG, DEFAULT_QUEUE } from './jobs.constants';
+import { Messages } from './jobs.messages';
+import { JobHandlerRegistry } from './job-handler.registry';
+import { JobsQueueRegistry } from './queues/jobs-queue.registry';
+import { PayloadValidator } from './payload/payload-validator';
+import { checkJobId, toBullJobOptions } from './utils/enqueue-options';
+import { UnknownJobError } from './errors/unknown-job.error';
+import { UnknownQueueError } from './errors/unknown-queue.error';
+import { JobValidationError } from './errors/job-validation.error';
+import type { JobsConfig } from './jobs-config';
+import type { JobInfo, JobRef, JobRequest, JobStatus } from './interfaces/job.interface';
+
+/** A job checked and ready for BullMQ. */
+interface PreparedJob {
+  queue: string;
+  name: string;
+  data: unknown;
+  opts: JobsOptions & { jobId: string };
+}
+
+/**
+ * Enqueues jobs onto their queue and reads them back. Injectable anywhere once `JobsModule` is
+ * imported.
+ * @example
+ * const ref = await jobs.enqueue({ name: 'backup', data: { deviceId: 7 } }, 'high_priority');
+ * const info = await jobs.get(ref.id);
+ */
+@Injectable()
+export class JobService {
+  constructor(
+    @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
+    private readonly queues: JobsQueueRegistry,
+    private readonly handlers: JobHandlerRegistry,
+    private readonly payloads: PayloadValidator,
+  ) {}
+
+  /**
+   * Adds one job. The queue is the first of: `queueName`, the `routes` entry for the job's name,
+   * the handler's `queue` option, `default`. Rejects, having enqueued nothing, with
+   * `UnknownJobError`, `UnknownQueueError`, `JobValidationError` or `JobsConnectionError`.
+   */
+  async enqueue<N extends string>(job: JobRequest<N>, queueName?: string): Promise<JobRef> {
+    const prepared = this.prepare(job, queueName);
+    await this.queues.whenReady();
+    const added = await this.queues.withDeadline(
+      this.queues.get(prepared.queue).add(prepared.name, prepared.data, prepared.opts),
+    );
+    return { id: added.id ?? prepared.opts.jobId, name: prepared.name, queue: prepared.queue };
+  }
+
+  /**
+   * Adds many jobs, one round trip per queue (BullMQ `addBulk`). Every job is checked before any is
+   * added, so one bad job means none is enqueued. Refs come back in the order given.
+   */
+  async enqueueMany<N extends string>(jobs: JobRequest<N>[], queueName?: string): Promise<JobRef[]> {
+    if (!Array.isArray(jobs)) throw new JobValidationError(Messages.invalidJobRequest(jobs));
+    const prepared = jobs.map((job, index) => {
+      try {
+        return this.prepare(job, queueName);
+      } catch (error) {
+        if (error instanceof JobValidationError) {
+          throw new JobValidationError(`jobs[${index}]: ${error.message}`, error.problems);
+        }
+        throw error;
+      }
+    });
+    const byQueue = new Map<string, PreparedJob[]>();
+    for (const job of prepared) {
+      const list = byQueue.get(job.queue);
+      if (list) list.push(job);
+      else byQueue.set(job.queue, [job]);
+    }
+    await this.queues.whenReady();
+    await this.queues.withDeadline(
+      Promise.all([...byQueue].map(([queue, list]) => this.queues.get(queue).addBulk(list))),
+    );
+    return prepared.map((job) => ({ id: job.opts.jobId, name: job.name, queue: job.queue }));
+  }
+
+  /** Reads a job by id from whichever queue holds it, or `null` when no queue does. */
+  async get<R = unknown>(id: string): Promise<JobInfo<R> | null> {
+    if (typeof id !== 'string' || id === '') return null;
+    const found = await this.find(id);
+    if (!found) return null;
+    const { queue, job } = found;
+    const [state, logs] = await Promise.all([job.getState(), this.queues.get(queue).getJobLogs(id)]);
+    return {
+      id,
+      name: job.name,
+      queue,
+      status: toStatus(state),
+      data: job.data,
+      result: (job.returnvalue ?? null) as R | null,
+      error: job.failedReason || null,
+      attemptsMade: job.attemptsMade,
+      progress: job.progress as number | object,
+      logs: logs.logs,
+      createdAt: new Date(job.timestamp),
+      startedAt: job.processedOn ? new Date(job.processedOn) : null,
+      finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+    };
+  }
+
+  /** The names of all configured queues. */
+  queueNames(): string[] {
+    return this.queues.names();
+  }
+
+  private async find(id: string): Promise<{ queue: string; job: Job } | null> {
+    const names = this.queues.names();
+    // Ids are unique across queues; ask every queue at once (one round trip) which one has it.
+    const exists = await this.queues.withDeadline(
+      Promise.all(names.map((name) => this.queues.producer.exists(this.queues.get(name).toKey(id)))),
+    );
+    const index = exists.findIndex((n) => n === 1);
+    if (index < 0) return null;
+    const job = await Job.fromId(this.queues.get(names[index]), id);
+    return job ? { queue: names[index], job } : null;
+  }
+
+  private prepare(job: JobRequest, queueName: string | undefined): PreparedJob {
+    if (typeof job !== 'object' || job === null || typeof job.name !== 'string' || job.name === '') {
+      throw new JobValidationError(Messages.invalidJobRequest(job));
+    }
+    const { name, data, options } = job;
+    const handler = this.handlers.get(name);
+    if (!handler) throw new UnknownJobError(name, this.handlers.names());
+    const queue = queueName ?? this.config.routes.get(name) ?? handler.options.queue ?? DEFAULT_QUEUE;
+    if (!this.queues.has(queue)) throw new UnknownQueueError(String(queue), this.queues.names());
+    const jobId = options?.jobId !== undefined ? checkJobId(name, options.jobId) : randomUUID();
+    const opts = toBullJobOptions(name, jobId, options, handler.options) as PreparedJob['opts'];
+    const payload = data ?? {};
+    this.payloads.checkForEnqueue(name, payload, handler.options.payload);
+    return { queue, name, data: payload, opts };
+  }
+}
+
+function toStatus(state: string): JobStatus {
+  switch (state) {
+    case 'active':
+    case 'completed':
+    case 'failed':
+    case 'delayed':
+      return state;
+    default:
+      // 'waiting', 'prioritized' and 'waiting-children' all mean "not started yet".
+      return 'waiting';
+  }
+}

@@ -1,0 +1,17 @@
+/** Metadata key of `@JobHandler`. Namespaced so it cannot clash with other libraries. */
+export const JOB_HANDLER_METADATA = 'jobs:handler';
+/** Injection token of the user's raw `JobsModuleOptions`. */
+export const JOBS_MODULE_OPTIONS = Symbol('JOBS_MODULE_OPTIONS');
+/** Injection token of the validated, defaulted configuration. */
+export const JOBS_CONFIG = Symbol('JOBS_CONFIG');
+
+export const DEFAULT_QUEUE = 'default';
+export const DEFAULT_PREFIX = 'jobs';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
+export const DEFAULT_ENQUEUE_TIMEOUT_MS = 5_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+export const DEFAULT_RETENTION = {
+  completed: { age: 24 * 60 * 60, count: 1_000 },
+  failed: { age: 7 * 24 * 60 * 60, count: 10_000 },
+} as const;

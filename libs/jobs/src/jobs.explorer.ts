@@ -1,0 +1,70 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { JOBS_CONFIG } from './jobs.constants';
+import { Messages } from './jobs.messages';
+import { JobsMetadataAccessor } from './jobs-metadata.accessor';
+import { JobHandlerRegistry } from './job-handler.registry';
+import { JobsConfigurationError } from './errors/jobs-configuration.error';
+import type { JobsConfig } from './jobs-config';
+
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
+
+/**
+ * Finds every `@JobHandler` method among the app's providers and controllers at start-up and
+ * checks that handlers and routes agree with the configured queues.
+ */
+@Injectable()
+export class JobsExplorer implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: JobsMetadataAccessor,
+    private readonly registry: JobHandlerRegistry,
+    @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    for (const wrapper of wrappers) this.explore(wrapper);
+    this.checkAgainstConfig();
+  }
+
+  private explore(wrapper: InstanceWrapper): void {
+    const { instance, metatype } = wrapper;
+    const prototype = instance ? Object.getPrototypeOf(instance) : metatype?.prototype;
+    if (!prototype || prototype === Object.prototype) return;
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const metadata = this.accessor.getJobHandlerMetadata(prototype[methodName]);
+      if (!metadata) continue;
+      const where = `${(metatype as Function | undefined)?.name ?? wrapper.name}.${methodName}`;
+      // A request-scoped provider has no instance to call outside an HTTP request.
+      if (!wrapper.isDependencyTreeStatic() || !instance) {
+        throw new JobsConfigurationError(Messages.requestScopedHandler(metadata.name, where));
+      }
+      const method = instance[methodName] as (data: unknown, ctx: unknown) => unknown;
+      this.registry.register({
+        name: metadata.name,
+        options: metadata.options,
+        where,
+        invoke: async (data, ctx) => method.call(instance, data, ctx),
+      });
+    }
+  }
+
+  private checkAgainstConfig(): void {
+    const queues = this.config.queues;
+    for (const handler of this.registry.all()) {
+      const queue = handler.options.queue;
+      if (queue !== undefined && !queues.has(queue)) {
+        throw new JobsConfigurationError(
+          Messages.unconfiguredQueueOption(`@JobHandler('${handler.name}') option queue on ${handler.where}`, queue, queues.keys()),
+        );
+      }
+    }
+    for (const jobName of this.config.routes.keys()) {
+      if (!this.registry.get(jobName)) {
+        throw new JobsConfigurationError(Messages.routeWithoutHandler(jobName, this.registry.names()));
+      }
+    }
+  }
+}

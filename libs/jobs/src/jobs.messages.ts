@@ -1,0 +1,60 @@
+/**
+ * Every message the library shows a user, in one place, so each names the culprit and the fix and
+ * stays in step with the code that raises it.
+ */
+const list = (names: Iterable<string>) => [...names].join(', ') || '(none)';
+
+export const Messages = {
+  unknownQueue: (queue: string, configured: Iterable<string>) =>
+    `Queue "${queue}" is not configured. Configured queues: ${list(configured)}. ` +
+    `Add it to JobsModule.forRoot({ queues }) or use one of those.`,
+  unknownJob: (name: string, known: Iterable<string>) =>
+    `No @JobHandler('${name}') exists in this app, so job "${name}" could never run. ` +
+    `Registered job names: ${list(known)}.`,
+  duplicateHandler: (name: string, first: string, second: string) =>
+    `Job name "${name}" has two handlers: ${first} and ${second}. Give one of them another name.`,
+  requestScopedHandler: (name: string, where: string) =>
+    `@JobHandler('${name}') on ${where} is in a request-scoped provider, which has no instance outside a request. ` +
+    `Make the provider singleton-scoped (the default).`,
+  invalidHandlerName: (name: unknown) =>
+    `@JobHandler needs a non-empty job name, got ${JSON.stringify(name)}.`,
+  invalidPayload: (name: string, problems: string[]) =>
+    `Job "${name}" has invalid data: ${problems.join('; ')}.`,
+  payloadNotJson: (name: string, path: string, what: string) =>
+    `Job "${name}" has data that JSON cannot carry: ${path} is ${what}. Send plain objects, arrays, strings, finite numbers, booleans, null or Dates.`,
+  payloadTooLarge: (name: string, bytes: number, max: number) =>
+    `Job "${name}" has ${bytes} bytes of data, more than maxPayloadBytes (${max}). ` +
+    `Store large content elsewhere and pass a reference, or raise maxPayloadBytes.`,
+  invalidEnqueueOption: (name: string, option: string, value: unknown, expected: string) =>
+    `Job "${name}" has an invalid option ${option}: ${safeJson(value)}. Expected ${expected}.`,
+  invalidJobRequest: (what: unknown) =>
+    `enqueue() takes { name, data?, options? } with a non-empty string name, got ${safeJson(what)}.`,
+  redisUnavailable: (ms: number, detail: string) =>
+    `Redis did not answer within ${ms} ms, so nothing was enqueued (${detail}). ` +
+    `Check that Redis runs and that the connection option or REDIS_URL points at it.`,
+  invalidOption: (option: string, value: unknown, expected: string) =>
+    `JobsModule option ${option} is invalid: ${safeJson(value)}. Expected ${expected}.`,
+  invalidQueueName: (option: string, queue: string) =>
+    `JobsModule option ${option} has queue name "${queue}", which BullMQ cannot take. ` +
+    `Use letters, digits, "_", "-" or "." (":" separates Redis keys).`,
+  unconfiguredQueueOption: (option: string, queue: string, configured: Iterable<string>) =>
+    `${option} names queue "${queue}", which is not configured. Configured queues: ${list(configured)}. ` +
+    `Add it to JobsModule.forRoot({ queues }) or name a configured queue.`,
+  routeWithoutHandler: (name: string, known: Iterable<string>) =>
+    `JobsModule option routes.${name} routes a job that has no @JobHandler('${name}'). ` +
+    `Registered job names: ${list(known)}. Fix the name or remove the route.`,
+  noHandlerAtWorker: (name: string) =>
+    `This worker has no @JobHandler('${name}'). Deploy the handler to the processes that serve this queue.`,
+  shutdownLeftJobs: (queue: string, ids: string[], ms: number) =>
+    `Queue "${queue}": ${ids.length} job(s) still running after ${ms} ms of shutdown grace; ` +
+    `left for another worker to pick up: ${ids.join(', ')}`,
+};
+
+function safeJson(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text;
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import { JOBS_CONFIG } from '../jobs.constants';
+import { Messages } from '../jobs.messages';
+import { UnknownQueueError } from '../errors/unknown-queue.error';
+import { JobsConnectionError } from '../errors/jobs-connection.error';
+import { closeRedisClient, createRedisClient, logConnectionErrors } from '../redis/redis-client.factory';
+import type { JobsConfig } from '../jobs-config';
+
+/**
+ * The BullMQ `Queue` of every configured queue, on one shared producer connection. The connection
+ * never queues commands while Redis is away, so an enqueue that timed out can never be added later.
+ */
+@Injectable()
+export class JobsQueueRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger('JobsModule');
+  private readonly queues = new Map<string, Queue>();
+  readonly producer: Redis;
+
+  constructor(@Inject(JOBS_CONFIG) private readonly config: JobsConfig) {
+    this.producer = createRedisClient(config.connection, {
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'nestjs-jobs:producer',
+    });
+    logConnectionErrors(this.producer, this.logger, 'Producer');
+    for (const name of config.queues.keys()) {
+      const queue = new Queue(name, { connection: this.producer, prefix: config.prefix });
+      // BullMQ re-emits connection errors on each queue; the producer listener already logs them.
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+  }
+
+  /** The queue called `name`; throws `UnknownQueueError` when it is not configured. */
+  get(name: string): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new UnknownQueueError(String(name), this.names());
+    return queue;
+  }
+
+  has(name: string): boolean {
+    return this.queues.has(name);
+  }
+
+  names(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  /**
+   * Resolves once the producer connection is ready, or rejects with `JobsConnectionError` after
+   * `enqueueTimeoutMs`. Costs nothing while connected.
+   */
+  whenReady(): Promise<void> {
+    if (this.producer.status === 'ready') return Promise.resolve();
+    const ms = this.config.enqueueTimeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.producer.off('ready', onReady);
+        reject(new JobsConnectionError(Messages.redisUnavailable(ms, `connection status: ${this.producer.status}`)));
+      }, ms);
+      this.producer.once('ready', onReady);
+    });
+  }
+
+  /** Runs a Redis call with the enqueue deadline, so a hung Redis cannot hang the caller. */
+  async withDeadline<T>(work: Promise<T>): Promise<T> {
+    const ms = this.config.enqueueTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new JobsConnectionError(Messages.redisUnavailable(ms, 'no reply'))), ms);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (error) {
+      if (error instanceof JobsConnectionError || !isConnectionError(error)) throw error;
+      throw new JobsConnectionError(Messages.redisUnavailable(ms, (error as Error).message));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    await closeRedisClient(this.producer);
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  const message = (error as Error)?.message ?? '';
+  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|max retries per request/i.test(message);
+}

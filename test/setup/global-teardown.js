@@ -1,0 +1,4 @@
+'use strict';
+module.exports = async () => {
+  await globalThis.__JOBS_TEST_REDIS__?.stop();
+};
