@@ -4,7 +4,9 @@ import { JOBS_CONFIG } from './jobs.constants';
 import { Messages } from './jobs.messages';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor';
 import { JobHandlerRegistry } from './job-handler.registry';
+import { JobsQueueRegistry } from './queues/jobs-queue.registry';
 import { JobsConfigurationError } from './errors/jobs-configuration.error';
+import { checkHandlerOptions } from './utils/enqueue-options';
 import type { JobsConfig } from './jobs-config';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -20,13 +22,21 @@ export class JobsExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly accessor: JobsMetadataAccessor,
     private readonly registry: JobHandlerRegistry,
+    private readonly queues: JobsQueueRegistry,
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
   ) {}
 
-  onModuleInit(): void {
-    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
-    for (const wrapper of wrappers) this.explore(wrapper);
-    this.checkAgainstConfig();
+  async onModuleInit(): Promise<void> {
+    try {
+      const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+      for (const wrapper of wrappers) this.explore(wrapper);
+      this.checkAgainstConfig();
+    } catch (error) {
+      // Nest's app.close() does nothing after a failed init, so release Redis here, or an app
+      // that catches the start-up error would never exit.
+      await this.queues.onApplicationShutdown();
+      throw error;
+    }
   }
 
   private explore(wrapper: InstanceWrapper): void {
@@ -54,6 +64,11 @@ export class JobsExplorer implements OnModuleInit {
   private checkAgainstConfig(): void {
     const queues = this.config.queues;
     for (const handler of this.registry.all()) {
+      try {
+        checkHandlerOptions(handler.name, handler.options);
+      } catch (error) {
+        throw new JobsConfigurationError(`@JobHandler('${handler.name}') on ${handler.where}: ${(error as Error).message}`);
+      }
       const queue = handler.options.queue;
       if (queue !== undefined && !queues.has(queue)) {
         throw new JobsConfigurationError(

@@ -59,8 +59,8 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
   for (const error of errors) {
     const path = parent ? `${parent}.${error.property}` : error.property;
     for (const message of Object.values(error.constraints ?? {})) {
-      // class-validator starts each message with the bare property name; show the full path instead.
-      out.push(message.startsWith(error.property) ? path + message.slice(error.property.length) : `${path}: ${message}`);
+      // class-validator names the bare property; show its full path instead.
+      out.push(parent ? message.replace(error.property, path) : message);
     }
     if (error.children?.length) out.push(...flatten(error.children, path));
   }

@@ -53,6 +53,9 @@ export function toBullJobOptions(
 
 /** Checks a handler's own `attempts` and `backoff` at start-up, with the same rules as at enqueue. */
 export function checkHandlerOptions(jobName: string, handler: JobHandlerOptions): void {
+  if (handler.payload !== undefined && typeof handler.payload !== 'function') {
+    throw new JobValidationError(Messages.invalidEnqueueOption(jobName, 'payload', handler.payload, 'a class decorated with class-validator'));
+  }
   toBullJobOptions(jobName, 'start-up-check', undefined, handler);
 }
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { INestApplication, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
+import type { Queue } from 'bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
 import { JobsModule, JobService, type JobsModuleOptions } from 'nestjs-jobs';
 
 /** The private Redis that jest's globalSetup started. */
@@ -60,7 +62,17 @@ export async function deleteKeys(prefix: string): Promise<void> {
   }
 }
 
-/** Counts the Redis keys under a prefix: 0 proves nothing was ever written. */
+/** Counts the jobs in every state of every configured queue: 0 proves nothing was enqueued. */
+export async function countJobs(t: JobsTestApp): Promise<number> {
+  let total = 0;
+  for (const name of t.jobs.queueNames()) {
+    const counts = await t.app.get<Queue>(getQueueToken(name)).getJobCounts();
+    total += Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+  return total;
+}
+
+/** Counts the Redis keys under a prefix. */
 export async function countKeys(prefix: string): Promise<number> {
   const redis = new Redis(redisUrl());
   try {
