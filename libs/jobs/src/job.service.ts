@@ -13,6 +13,8 @@ import { JobValidationError } from './errors/job-validation.error';
 import type { JobsConfig } from './jobs-config';
 import type { JobInfo, JobRef, JobRequest, JobStatus } from './interfaces/job.interface';
 
+const READ_FAILED = 'the job could not be read';
+
 /** A job checked and ready for BullMQ. */
 interface PreparedJob {
   queue: string;
@@ -83,10 +85,11 @@ export class JobService {
   /** Reads a job by id from whichever queue holds it, or `null` when no queue does. */
   async get<R = unknown>(id: string): Promise<JobInfo<R> | null> {
     if (typeof id !== 'string' || id === '') return null;
+    await this.queues.whenReady(READ_FAILED);
     const found = await this.find(id);
     if (!found) return null;
-    const { queue, job } = found;
-    const [state, logs] = await Promise.all([job.getState(), this.queues.get(queue).getJobLogs(id)]);
+    const { queue, job, state } = found;
+    const logs = await this.queues.get(queue).getJobLogs(id);
     return {
       id,
       name: job.name,
@@ -109,16 +112,25 @@ export class JobService {
     return this.queues.names();
   }
 
-  private async find(id: string): Promise<{ queue: string; job: Job } | null> {
+  private async find(id: string): Promise<{ queue: string; job: Job; state: string } | null> {
     const names = this.queues.names();
     // Ids are unique across queues; ask every queue at once (one round trip) which one has it.
     const exists = await this.queues.withDeadline(
       Promise.all(names.map((name) => this.queues.producer.exists(this.queues.get(name).toKey(id)))),
+      READ_FAILED,
     );
     const index = exists.findIndex((n) => n === 1);
     if (index < 0) return null;
-    const job = await Job.fromId(this.queues.get(names[index]), id);
-    return job ? { queue: names[index], job } : null;
+    const queue = this.queues.get(names[index]);
+    // State first, then the job: a job that finishes in between then shows its final fields,
+    // and its state is corrected from them below.
+    let state: string = await queue.getJobState(id);
+    const job = await Job.fromId(queue, id);
+    if (!job) return null;
+    if (job.finishedOn && state !== 'completed' && state !== 'failed') {
+      state = job.failedReason && job.returnvalue == null ? 'failed' : 'completed';
+    }
+    return { queue: names[index], job, state };
   }
 
   private prepare(job: JobRequest, queueName: string | undefined): PreparedJob {

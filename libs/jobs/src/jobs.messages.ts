@@ -29,8 +29,8 @@ export const Messages = {
     `Job "${name}" has an invalid option ${option}: ${safeJson(value)}. Expected ${expected}.`,
   invalidJobRequest: (what: unknown) =>
     `enqueue() takes { name, data?, options? } with a non-empty string name, got ${safeJson(what)}.`,
-  redisUnavailable: (ms: number, detail: string) =>
-    `Redis did not answer within ${ms} ms, so nothing was enqueued (${detail}). ` +
+  redisUnavailable: (ms: number, detail: string, outcome = 'nothing was enqueued') =>
+    `Redis did not answer within ${ms} ms, so ${outcome} (${detail}). ` +
     `Check that Redis runs and that the connection option or REDIS_URL points at it.`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `JobsModule option ${option} is invalid: ${safeJson(value)}. Expected ${expected}.`,

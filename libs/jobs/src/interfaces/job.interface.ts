@@ -52,6 +52,7 @@ export interface JobInfo<R = unknown> extends JobRef {
   result: R | null;
   /** The last attempt's error message, else `null`. */
   error: string | null;
+  /** Attempts that have ended, successful or not. */
   attemptsMade: number;
   progress: number | object;
   /** Lines written with `ctx.log`. */

@@ -53,7 +53,7 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
    * Resolves once the producer connection is ready, or rejects with `JobsConnectionError` after
    * `enqueueTimeoutMs`. Costs nothing while connected.
    */
-  whenReady(): Promise<void> {
+  whenReady(outcome?: string): Promise<void> {
     if (this.producer.status === 'ready') return Promise.resolve();
     const ms = this.config.enqueueTimeoutMs;
     return new Promise<void>((resolve, reject) => {
@@ -63,24 +63,24 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
       };
       const timer = setTimeout(() => {
         this.producer.off('ready', onReady);
-        reject(new JobsConnectionError(Messages.redisUnavailable(ms, `connection status: ${this.producer.status}`)));
+        reject(new JobsConnectionError(Messages.redisUnavailable(ms, `connection status: ${this.producer.status}`, outcome)));
       }, ms);
       this.producer.once('ready', onReady);
     });
   }
 
   /** Runs a Redis call with the enqueue deadline, so a hung Redis cannot hang the caller. */
-  async withDeadline<T>(work: Promise<T>): Promise<T> {
+  async withDeadline<T>(work: Promise<T>, outcome?: string): Promise<T> {
     const ms = this.config.enqueueTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JobsConnectionError(Messages.redisUnavailable(ms, 'no reply'))), ms);
+      timer = setTimeout(() => reject(new JobsConnectionError(Messages.redisUnavailable(ms, 'no reply', outcome))), ms);
     });
     try {
       return await Promise.race([work, deadline]);
     } catch (error) {
       if (error instanceof JobsConnectionError || !isConnectionError(error)) throw error;
-      throw new JobsConnectionError(Messages.redisUnavailable(ms, (error as Error).message));
+      throw new JobsConnectionError(Messages.redisUnavailable(ms, (error as Error).message, outcome));
     } finally {
       clearTimeout(timer);
     }
