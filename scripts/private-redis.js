@@ -43,6 +43,7 @@ function freePort() {
 async function startPrivateRedis(options = {}) {
   const binary = findRedisServer();
   const port = options.port ?? (await freePort());
+  const ownDir = options.dir === undefined;
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nestjs-jobs-redis-'));
   const args = [
     '--port', String(port),
@@ -60,11 +61,16 @@ async function startPrivateRedis(options = {}) {
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   await waitForPort(port, child, () => output);
-  const stop = () =>
+  // `keepDir` leaves the data directory for a restart on the same data (AOF tests).
+  const stop = ({ keepDir = false, signal = 'SIGTERM' } = {}) =>
     new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      const done = () => {
+        if (ownDir && !keepDir) fs.rmSync(dir, { recursive: true, force: true });
+        resolve();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', done);
+      child.kill(signal);
       setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
     });
   return { url: `redis://127.0.0.1:${port}`, port, dir, pid: child.pid, process: child, stop };

@@ -2,6 +2,8 @@
 export { JobsModule } from './jobs.module';
 export { JobService } from './job.service';
 export { JobHandler } from './decorators/job-handler.decorator';
+export { bootstrapWorker, parseWorkerArgs } from './worker-bootstrap';
+export type { WorkerProcessOptions } from './worker-bootstrap';
 export type {
   JobsModuleOptions,
   JobsModuleAsyncOptions,
@@ -11,6 +13,7 @@ export type {
   JobsConnection,
 } from './interfaces/jobs-module-options.interface';
 export type { JobHandlerOptions } from './interfaces/job-handler-options.interface';
+export type { WorkerInfo } from './interfaces/worker-info.interface';
 export type {
   JobPayloads,
   JobData,

@@ -6,6 +6,8 @@ import { Messages } from './jobs.messages';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobsQueueRegistry } from './queues/jobs-queue.registry';
 import { PayloadValidator } from './payload/payload-validator';
+import { WorkerRegistry } from './workers/worker-registry';
+import type { WorkerInfo } from './interfaces/worker-info.interface';
 import { checkJobId, toBullJobOptions } from './utils/enqueue-options';
 import { UnknownJobError } from './errors/unknown-job.error';
 import { UnknownQueueError } from './errors/unknown-queue.error';
@@ -37,6 +39,7 @@ export class JobService {
     private readonly queues: JobsQueueRegistry,
     private readonly handlers: JobHandlerRegistry,
     private readonly payloads: PayloadValidator,
+    private readonly workerRegistry: WorkerRegistry,
   ) {}
 
   /**
@@ -110,6 +113,30 @@ export class JobService {
   /** The names of all configured queues. */
   queueNames(): string[] {
     return this.queues.names();
+  }
+
+  /** Worker processes whose heartbeat is fresh, in any process or host sharing this Redis. */
+  async workers(): Promise<WorkerInfo[]> {
+    await this.queues.whenReady(READ_FAILED);
+    return this.queues.withDeadline(this.workerRegistry.list(), READ_FAILED);
+  }
+
+  /**
+   * Queues that have jobs waiting but no live worker process serving them: those jobs will not run
+   * until a worker for the queue starts.
+   */
+  async queuesWithoutWorkers(): Promise<string[]> {
+    await this.queues.whenReady(READ_FAILED);
+    const names = this.queues.names();
+    const [workers, waiting] = await this.queues.withDeadline(
+      Promise.all([
+        this.workerRegistry.list(),
+        Promise.all(names.map((name) => this.queues.get(name).getJobCountByTypes('wait', 'prioritized'))),
+      ]),
+      READ_FAILED,
+    );
+    const served = new Set(workers.flatMap((w) => w.queues));
+    return names.filter((name, i) => waiting[i] > 0 && !served.has(name));
   }
 
   private async find(id: string): Promise<{ queue: string; job: Job; state: string } | null> {

@@ -7,6 +7,7 @@ import {
   DEFAULT_REDIS_URL,
   DEFAULT_RETENTION,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
 } from './jobs.constants';
 import { Messages } from './jobs.messages';
 import { JobsConfigurationError } from './errors/jobs-configuration.error';
@@ -42,6 +43,7 @@ export interface JobsConfig {
   maxPayloadBytes: number;
   enqueueTimeoutMs: number;
   shutdownGraceMs: number;
+  heartbeatIntervalMs: number;
 }
 
 const OPTION_KEYS = [
@@ -54,6 +56,7 @@ const OPTION_KEYS = [
   'maxPayloadBytes',
   'enqueueTimeoutMs',
   'shutdownGraceMs',
+  'heartbeatIntervalMs',
 ];
 const QUEUE_KEYS = ['concurrency', 'retention', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -83,6 +86,7 @@ export function resolveJobsConfig(
   if (!queues.has(DEFAULT_QUEUE)) {
     queues.set(DEFAULT_QUEUE, resolveQueue(DEFAULT_QUEUE, 1, globalRetention));
   }
+  applyConcurrencyOverrides(queues, env);
 
   const routes = new Map<string, string>();
   const rawRoutes = options.routes ?? {};
@@ -106,7 +110,25 @@ export function resolveJobsConfig(
     maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES),
     enqueueTimeoutMs: positiveInteger('enqueueTimeoutMs', options.enqueueTimeoutMs, DEFAULT_ENQUEUE_TIMEOUT_MS),
     shutdownGraceMs: nonNegativeInteger('shutdownGraceMs', options.shutdownGraceMs, DEFAULT_SHUTDOWN_GRACE_MS),
+    heartbeatIntervalMs: positiveInteger('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS),
   };
+}
+
+/**
+ * `JOBS_CONCURRENCY=high_priority=16,default=4` overrides concurrency in this process only, so an
+ * operator can size one worker process without changing code.
+ */
+function applyConcurrencyOverrides(queues: Map<string, ResolvedQueueConfig>, env: NodeJS.ProcessEnv): void {
+  const raw = env.JOBS_CONCURRENCY?.trim();
+  if (!raw) return;
+  const option = 'JOBS_CONCURRENCY (environment)';
+  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [queue, value, extra] = pair.split('=').map((p) => p.trim());
+    if (!queue || value === undefined || extra !== undefined) fail(option, pair, 'queue=concurrency pairs, such as high_priority=16,default=4');
+    const config = queues.get(queue);
+    if (!config) throw new JobsConfigurationError(Messages.unconfiguredQueueOption(option, queue, queues.keys()));
+    config.concurrency = positiveInteger(`${option} for queue ${queue}`, /^\d+$/.test(value) ? Number(value) : value);
+  }
 }
 
 function resolveQueue(

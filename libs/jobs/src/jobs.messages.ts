@@ -45,6 +45,11 @@ export const Messages = {
     `Registered job names: ${list(known)}. Fix the name or remove the route.`,
   noHandlerAtWorker: (name: string) =>
     `This worker has no @JobHandler('${name}'). Deploy the handler to the processes that serve this queue.`,
+  badWorkerArgument: (arg: string) =>
+    `Unknown worker argument "${arg}". Usage: worker [queue ...] [--concurrency queue=n ...]`,
+  workersOptionOverridesProcess: (wanted: string[], served: string[]) =>
+    `This worker process was asked to serve ${list(wanted)} but serves ${list(served)}, because ` +
+    `JobsModule.forRoot sets the workers option. Remove it so JOBS_WORKERS and the worker's arguments decide.`,
   shutdownLeftJobs: (queue: string, ids: string[], ms: number) =>
     `Queue "${queue}": ${ids.length} job(s) still running after ${ms} ms of shutdown grace; ` +
     `left for another worker to pick up: ${ids.join(', ')}`,

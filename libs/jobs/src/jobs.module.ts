@@ -9,6 +9,7 @@ import { JobHandlerRegistry } from './job-handler.registry';
 import { JobsQueueRegistry } from './queues/jobs-queue.registry';
 import { PayloadValidator } from './payload/payload-validator';
 import { JobsWorkerManager } from './workers/jobs-worker.manager';
+import { WorkerRegistry } from './workers/worker-registry';
 import { JobService } from './job.service';
 import type { JobsModuleAsyncOptions, JobsModuleOptions } from './interfaces/jobs-module-options.interface';
 
@@ -23,6 +24,7 @@ const CORE_PROVIDERS: Provider[] = [
   JobsExplorer,
   JobsQueueRegistry,
   PayloadValidator,
+  WorkerRegistry,
   JobsWorkerManager,
   JobService,
 ];

@@ -58,6 +58,11 @@ export interface JobsModuleOptions {
   enqueueTimeoutMs?: number;
   /** How long shutdown waits for running jobs before it leaves them to another worker. Default 30 000 ms. */
   shutdownGraceMs?: number;
+  /**
+   * How often a worker process writes its heartbeat to Redis. A process missing 3 beats counts as
+   * gone. Default 5 000 ms.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 /** Options of {@link JobsModule.forRootAsync}. */

@@ -8,6 +8,7 @@ import { PayloadValidator } from '../payload/payload-validator';
 import { closeRedisClient, createRedisClient, logConnectionErrors } from '../redis/redis-client.factory';
 import type { JobsConfig, ResolvedQueueConfig } from '../jobs-config';
 import { createJobProcessor, InFlightJobs } from './job-processor';
+import { WorkerRegistry } from './worker-registry';
 
 interface RunningWorker {
   queue: ResolvedQueueConfig;
@@ -24,15 +25,31 @@ interface RunningWorker {
 export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('JobsModule');
   private readonly running: RunningWorker[] = [];
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
     private readonly handlers: JobHandlerRegistry,
     private readonly payloads: PayloadValidator,
+    private readonly registry: WorkerRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
     for (const name of this.config.servedQueues) this.start(this.config.queues.get(name)!);
+    if (this.running.length > 0) {
+      void this.beat();
+      this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
+    }
+  }
+
+  /** Queue name → jobs this process runs at once. */
+  concurrency(): Record<string, number> {
+    return Object.fromEntries(this.running.map((r) => [r.queue.name, r.worker.concurrency]));
+  }
+
+  private async beat(): Promise<void> {
+    // While Redis is away the beat fails; the next one after reconnecting restores the entry.
+    await this.registry.beat(this.concurrency()).catch(() => undefined);
   }
 
   /** Workers running in this process, by queue name. */
@@ -76,7 +93,9 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
    * stalled check puts them back in the queue, so they are neither lost nor marked failed.
    */
   async onModuleDestroy(): Promise<void> {
+    clearInterval(this.heartbeat);
     await Promise.all(this.running.map((r) => this.stop(r)));
+    if (this.running.length > 0) await this.registry.remove().catch(() => undefined);
     this.running.length = 0;
   }
 
