@@ -38,7 +38,7 @@ function freePort() {
 
 /**
  * Starts redis-server. Options: `appendonly` (AOF on, for restart tests), `port` (to restart on
- * the same port), `dir` (data directory to reuse). Returns { url, port, dir, pid, stop() }.
+ * the same port), `dir` (data directory to reuse), `extraArgs`. Returns { url, port, dir, pid, stop() }.
  */
 async function startPrivateRedis(options = {}) {
   const binary = findRedisServer();
@@ -55,6 +55,7 @@ async function startPrivateRedis(options = {}) {
     '--protected-mode', 'yes',
     '--daemonize', 'no',
     '--loglevel', 'warning',
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
