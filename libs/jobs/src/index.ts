@@ -1,6 +1,7 @@
 // The public API of nestjs-jobs. Everything else is internal and may change.
 export { JobsModule } from './jobs.module';
 export { JobService } from './job.service';
+export type { CancelOutcome } from './job.service';
 export { JobHandler } from './decorators/job-handler.decorator';
 export { bootstrapWorker, parseWorkerArgs } from './worker-bootstrap';
 export type { WorkerProcessOptions } from './worker-bootstrap';
@@ -12,7 +13,8 @@ export type {
   JobRetention,
   JobsConnection,
 } from './interfaces/jobs-module-options.interface';
-export type { JobHandlerOptions } from './interfaces/job-handler-options.interface';
+export type { JobHandlerOptions, JobRepeatOptions } from './interfaces/job-handler-options.interface';
+export type { JobSchedule } from './interfaces/job-schedule.interface';
 export type { WorkerInfo } from './interfaces/worker-info.interface';
 export type {
   JobPayloads,
@@ -32,6 +34,8 @@ export {
   DuplicateJobHandlerError,
   JobsConfigurationError,
   JobsConnectionError,
+  JobTimeoutError,
+  JobCancelledError,
 } from './errors';
 /** `getQueueToken(name)` / `@InjectQueue(name)` give the BullMQ `Queue` behind a configured queue. */
 export { getQueueToken } from '@nestjs/bull-shared';

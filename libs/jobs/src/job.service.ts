@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, type JobsOptions } from 'bullmq';
-import { JOBS_CONFIG, DEFAULT_QUEUE } from './jobs.constants';
+import { JOBS_CONFIG } from './jobs.constants';
 import { Messages } from './jobs.messages';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { JobsQueueRegistry } from './queues/jobs-queue.registry';
 import { PayloadValidator } from './payload/payload-validator';
 import { WorkerRegistry } from './workers/worker-registry';
 import type { WorkerInfo } from './interfaces/worker-info.interface';
+import type { JobSchedule } from './interfaces/job-schedule.interface';
+import { JobSchedules } from './schedules/job-schedules';
+import { controlChannel, type ControlMessage } from './workers/worker-control';
+
+/** What `JobService.cancel` did. */
+export type CancelOutcome = 'removed' | 'signalled' | 'finished' | 'not-found';
 import { checkJobId, toBullJobOptions } from './utils/enqueue-options';
 import { UnknownJobError } from './errors/unknown-job.error';
 import { UnknownQueueError } from './errors/unknown-queue.error';
@@ -16,6 +22,7 @@ import type { JobsConfig } from './jobs-config';
 import type { JobInfo, JobRef, JobRequest, JobStatus } from './interfaces/job.interface';
 
 const READ_FAILED = 'the job could not be read';
+const CHANGE_FAILED = 'nothing was changed';
 
 /** A job checked and ready for BullMQ. */
 interface PreparedJob {
@@ -40,6 +47,7 @@ export class JobService {
     private readonly handlers: JobHandlerRegistry,
     private readonly payloads: PayloadValidator,
     private readonly workerRegistry: WorkerRegistry,
+    private readonly jobSchedules: JobSchedules,
   ) {}
 
   /**
@@ -115,6 +123,59 @@ export class JobService {
     return this.queues.names();
   }
 
+  /**
+   * Cancels a job wherever it is. A waiting or delayed job is removed (`'removed'`). A running job's
+   * `ctx.signal` aborts in whichever process runs it, and it ends `failed` with `JobCancelledError`
+   * and `reason`, without retry; its result is discarded even if the handler ignores the signal
+   * (`'signalled'`). A finished job is left as it is (`'finished'`); an unknown id gives `'not-found'`.
+   */
+  async cancel(id: string, reason?: string): Promise<CancelOutcome> {
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw new JobValidationError(Messages.invalidCancelReason(reason));
+    }
+    await this.queues.whenReady(CHANGE_FAILED);
+    const found = typeof id === 'string' && id !== '' ? await this.find(id) : null;
+    if (!found) return 'not-found';
+    const { job, state } = found;
+    if (state === 'completed' || state === 'failed') return 'finished';
+    if (state !== 'active') {
+      try {
+        await this.queues.withDeadline(job.remove(), CHANGE_FAILED);
+        return 'removed';
+      } catch (error) {
+        // It started between the read and the remove (BullMQ refuses to remove a locked job).
+        if (!/locked/i.test((error as Error).message)) throw error;
+      }
+    }
+    const message: ControlMessage = { type: 'cancel', id, ...(reason !== undefined && { reason }) };
+    await this.queues.withDeadline(this.queues.producer.publish(controlChannel(this.config.prefix), JSON.stringify(message)), CHANGE_FAILED);
+    return 'signalled';
+  }
+
+  /**
+   * Sets how many jobs of `queue` each live worker process runs at once, within about a second and
+   * without a restart (it turns autoscaling off for that queue in those processes). Processes
+   * started later use the configured value. Resolves with the number of processes reached.
+   */
+  async setConcurrency(queue: string, concurrency: number): Promise<number> {
+    if (!this.queues.has(queue)) throw new UnknownQueueError(String(queue), this.queues.names());
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new JobValidationError(Messages.invalidConcurrency(queue, concurrency));
+    }
+    await this.queues.whenReady(CHANGE_FAILED);
+    const message: ControlMessage = { type: 'concurrency', queue, concurrency };
+    return this.queues.withDeadline(
+      this.queues.producer.publish(controlChannel(this.config.prefix), JSON.stringify(message)),
+      CHANGE_FAILED,
+    );
+  }
+
+  /** Recurring jobs declared with `@JobHandler(name, { repeat })`, with their queue and next run. */
+  async schedules(): Promise<JobSchedule[]> {
+    await this.queues.whenReady(READ_FAILED);
+    return this.queues.withDeadline(this.jobSchedules.list(), READ_FAILED);
+  }
+
   /** Worker processes whose heartbeat is fresh, in any process or host sharing this Redis. */
   async workers(): Promise<WorkerInfo[]> {
     await this.queues.whenReady(READ_FAILED);
@@ -167,7 +228,7 @@ export class JobService {
     const { name, data, options } = job;
     const handler = this.handlers.get(name);
     if (!handler) throw new UnknownJobError(name, this.handlers.names());
-    const queue = queueName ?? this.config.routes.get(name) ?? handler.options.queue ?? DEFAULT_QUEUE;
+    const queue = queueName ?? this.jobSchedules.queueOf(name);
     if (!this.queues.has(queue)) throw new UnknownQueueError(String(queue), this.queues.names());
     const jobId = options?.jobId !== undefined ? checkJobId(name, options.jobId) : randomUUID();
     const opts = toBullJobOptions(name, jobId, options, handler.options) as PreparedJob['opts'];

@@ -24,7 +24,11 @@ export type Keep = boolean | { count?: number; age?: number };
 
 export interface ResolvedQueueConfig {
   name: string;
+  /** Concurrency at start: the configured number, or `autoscale.min`. */
   concurrency: number;
+  autoscale?: { min: number; max: number };
+  limiter?: { max: number; duration: number };
+  globalConcurrency?: number;
   removeOnComplete: Keep;
   removeOnFail: Keep;
   lockDuration?: number;
@@ -58,7 +62,7 @@ const OPTION_KEYS = [
   'shutdownGraceMs',
   'heartbeatIntervalMs',
 ];
-const QUEUE_KEYS = ['concurrency', 'retention', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
+const QUEUE_KEYS = ['concurrency', 'retention', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'limiter', 'globalConcurrency'];
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 const POSITIVE_INTEGER = 'a positive integer';
@@ -128,6 +132,8 @@ function applyConcurrencyOverrides(queues: Map<string, ResolvedQueueConfig>, env
     const config = queues.get(queue);
     if (!config) throw new JobsConfigurationError(Messages.unconfiguredQueueOption(option, queue, queues.keys()));
     config.concurrency = positiveInteger(`${option} for queue ${queue}`, /^\d+$/.test(value) ? Number(value) : value);
+    // A fixed number from the operator turns autoscaling off in this process.
+    config.autoscale = undefined;
   }
 }
 
@@ -144,9 +150,32 @@ function resolveQueue(
     if (!QUEUE_KEYS.includes(key)) fail(`${option}.${key}`, (config as any)[key], `one of ${QUEUE_KEYS.join(', ')}`);
   }
   const retention = { ...globalRetention, ...resolveRetention(`${option}.retention`, config.retention, true) };
+  const concurrencyOption = typeof value === 'number' ? option : `${option}.concurrency`;
+  let autoscale: ResolvedQueueConfig['autoscale'];
+  let concurrency: number;
+  if (isPlainObject(config.concurrency)) {
+    const { min, max, ...rest } = config.concurrency as { min: number; max: number };
+    if (Object.keys(rest).length) fail(`${concurrencyOption}.${Object.keys(rest)[0]}`, Object.values(rest)[0], 'min and max only');
+    autoscale = { min: positiveInteger(`${concurrencyOption}.min`, min), max: positiveInteger(`${concurrencyOption}.max`, max) };
+    if (autoscale.min > autoscale.max) fail(concurrencyOption, config.concurrency, '{ min, max } with min <= max');
+    concurrency = autoscale.min;
+  } else {
+    concurrency = positiveInteger(concurrencyOption, config.concurrency);
+  }
+  let limiter: ResolvedQueueConfig['limiter'];
+  if (config.limiter !== undefined) {
+    if (!isPlainObject(config.limiter)) fail(`${option}.limiter`, config.limiter, '{ max, duration }');
+    limiter = {
+      max: positiveInteger(`${option}.limiter.max`, config.limiter.max),
+      duration: positiveInteger(`${option}.limiter.duration`, config.limiter.duration),
+    };
+  }
   return {
     name,
-    concurrency: positiveInteger(typeof value === 'number' ? option : `${option}.concurrency`, config.concurrency),
+    concurrency,
+    autoscale,
+    limiter,
+    globalConcurrency: optionalPositiveInteger(`${option}.globalConcurrency`, config.globalConcurrency),
     removeOnComplete: retention.completed,
     removeOnFail: retention.failed,
     lockDuration: optionalPositiveInteger(`${option}.lockDuration`, config.lockDuration),

@@ -12,6 +12,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
 export const DEFAULT_ENQUEUE_TIMEOUT_MS = 5_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+/** Like NetBox's RQ_DEFAULT_TIMEOUT. */
+export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
 export const DEFAULT_RETENTION = {
   completed: { age: 24 * 60 * 60, count: 1_000 },
   failed: { age: 7 * 24 * 60 * 60, count: 10_000 },

@@ -7,6 +7,8 @@ import { JobHandlerRegistry } from './job-handler.registry';
 import { JobsQueueRegistry } from './queues/jobs-queue.registry';
 import { JobsConfigurationError } from './errors/jobs-configuration.error';
 import { checkHandlerOptions } from './utils/enqueue-options';
+import { PayloadValidator } from './payload/payload-validator';
+import { toSchedulerRepeat } from './schedules/repeat-options';
 import type { JobsConfig } from './jobs-config';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -23,6 +25,7 @@ export class JobsExplorer implements OnModuleInit {
     private readonly accessor: JobsMetadataAccessor,
     private readonly registry: JobHandlerRegistry,
     private readonly queues: JobsQueueRegistry,
+    private readonly payloads: PayloadValidator,
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
   ) {}
 
@@ -64,10 +67,19 @@ export class JobsExplorer implements OnModuleInit {
   private checkAgainstConfig(): void {
     const queues = this.config.queues;
     for (const handler of this.registry.all()) {
+      const fail = (problem: string) => {
+        throw new JobsConfigurationError(`@JobHandler('${handler.name}') on ${handler.where}: ${problem}`);
+      };
       try {
         checkHandlerOptions(handler.name, handler.options);
+        if (handler.options.repeat !== undefined) {
+          const repeat = toSchedulerRepeat(handler.options.repeat);
+          if (typeof repeat === 'string') fail(repeat);
+          this.payloads.checkForEnqueue(handler.name, handler.options.repeat.data ?? {}, handler.options.payload);
+        }
       } catch (error) {
-        throw new JobsConfigurationError(`@JobHandler('${handler.name}') on ${handler.where}: ${(error as Error).message}`);
+        if (error instanceof JobsConfigurationError) throw error;
+        fail((error as Error).message);
       }
       const queue = handler.options.queue;
       if (queue !== undefined && !queues.has(queue)) {

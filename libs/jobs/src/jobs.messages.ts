@@ -50,6 +50,13 @@ export const Messages = {
   workersOptionOverridesProcess: (wanted: string[], served: string[]) =>
     `This worker process was asked to serve ${list(wanted)} but serves ${list(served)}, because ` +
     `JobsModule.forRoot sets the workers option. Remove it so JOBS_WORKERS and the worker's arguments decide.`,
+  invalidCancelReason: (reason: unknown) => `cancel() takes an optional reason string, got ${safeJson(reason)}.`,
+  invalidConcurrency: (queue: string, n: unknown) =>
+    `Concurrency for queue "${queue}" must be a positive integer, got ${safeJson(n)}.`,
+  jobTimedOut: (ms: number) =>
+    `Job timed out after ${ms} ms. Raise the handler's or the job's timeout option, or make the handler faster; ` +
+    `it should also stop when ctx.signal aborts.`,
+  jobCancelled: (reason?: string) => `Job cancelled${reason ? `: ${reason}` : ''}.`,
   shutdownLeftJobs: (queue: string, ids: string[], ms: number) =>
     `Queue "${queue}": ${ids.length} job(s) still running after ${ms} ms of shutdown grace; ` +
     `left for another worker to pick up: ${ids.join(', ')}`,

@@ -10,6 +10,7 @@ import { JobsQueueRegistry } from './queues/jobs-queue.registry';
 import { PayloadValidator } from './payload/payload-validator';
 import { JobsWorkerManager } from './workers/jobs-worker.manager';
 import { WorkerRegistry } from './workers/worker-registry';
+import { JobSchedules } from './schedules/job-schedules';
 import { JobService } from './job.service';
 import type { JobsModuleAsyncOptions, JobsModuleOptions } from './interfaces/jobs-module-options.interface';
 
@@ -26,6 +27,7 @@ const CORE_PROVIDERS: Provider[] = [
   PayloadValidator,
   WorkerRegistry,
   JobsWorkerManager,
+  JobSchedules,
   JobService,
 ];
 

@@ -204,7 +204,7 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
     [{ backoff: { type: 'linear', delay: 5 } }, /invalid option backoff/],
     [{ jobId: '42' }, /invalid option jobId: "42"\. Expected a non-empty string that is not an integer and has no ":"/],
     [{ jobId: 'a:b' }, /invalid option jobId: "a:b"/],
-    [{ dealy: 5 }, /invalid option dealy: 5\. Expected one of delay, priority, attempts, backoff, jobId/],
+    [{ dealy: 5 }, /invalid option dealy: 5\. Expected one of delay, runAt, priority, attempts, backoff, jobId, timeout, uniqueKey, uniqueFor/],
   ])('JobValidationError for bad options %j', async (options, message) => {
     await expect(t.jobs.enqueue({ name: 'anything', options: options as any })).rejects.toThrow(message);
     await expectNothingEnqueued();

@@ -5,3 +5,5 @@ export * from './job-validation.error';
 export * from './duplicate-job-handler.error';
 export * from './jobs-configuration.error';
 export * from './jobs-connection.error';
+export * from './job-timeout.error';
+export * from './job-cancelled.error';

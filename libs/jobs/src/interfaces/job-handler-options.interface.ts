@@ -13,4 +13,27 @@ export interface JobHandlerOptions {
   attempts?: number;
   /** Wait between attempts: milliseconds, or `{ type: 'fixed' | 'exponential', delay }`. */
   backoff?: number | BackoffOptions;
+  /**
+   * Milliseconds one attempt may run. Then `ctx.signal` aborts, the attempt fails with
+   * `JobTimeoutError` (retries apply) and the worker slot is freed. Default 300 000 (5 minutes).
+   */
+  timeout?: number;
+  /**
+   * Run this job on a schedule, on its own queue: `{ every: '1h' }` (or milliseconds) or
+   * `{ cron: '0 3 * * *', tz: 'Europe/Berlin' }`. Registered once at start-up however many
+   * processes start; removing it removes the schedule at the next start.
+   */
+  repeat?: JobRepeatOptions;
+}
+
+/** A schedule for a recurring job. Give either `every` or `cron`. */
+export interface JobRepeatOptions {
+  /** An interval: milliseconds, or a string such as `'30s'`, `'5m'`, `'1h'`, `'1d'`. */
+  every?: number | string;
+  /** A cron expression (5 or 6 fields). */
+  cron?: string;
+  /** The time zone of `cron`, such as `'Europe/Berlin'`. Default: the server's. */
+  tz?: string;
+  /** The data each run gets. Validated against the handler's payload class at start-up. */
+  data?: object;
 }

@@ -17,6 +17,8 @@ export type JobData<N extends string> = N extends keyof JobPayloads ? JobPayload
 export interface EnqueueOptions {
   /** Milliseconds to wait before the job may run. */
   delay?: number;
+  /** When the job may run. A time in the past runs now. Not together with `delay`. */
+  runAt?: Date;
   /** 1 (highest) to 2 097 152. Jobs without a priority run before prioritised ones, as in BullMQ. */
   priority?: number;
   /** Total attempts, the first included. Default: the handler's `attempts`, else 1. */
@@ -25,6 +27,18 @@ export interface EnqueueOptions {
   backoff?: number | BackoffOptions;
   /** Your own id. A job with the same id enqueued again is not added twice. */
   jobId?: string;
+  /** Milliseconds one attempt may run before it fails with `JobTimeoutError`. Overrides the handler's. */
+  timeout?: number;
+  /**
+   * At most one job per key: while a job with this key is waiting, delayed or running, enqueueing
+   * another returns the existing job's ref and adds nothing (NetBox's `enqueue_once`).
+   */
+  uniqueKey?: string;
+  /**
+   * With `uniqueKey`: the window in milliseconds, counted from the first enqueue, during which
+   * duplicates are dropped, even after that job finished.
+   */
+  uniqueFor?: number;
 }
 
 /** What `JobService.enqueue` takes. */

@@ -15,8 +15,15 @@ export interface RetentionOptions {
 
 /** Per-queue settings. Only `concurrency` is required. */
 export interface QueueConfig {
-  /** Jobs of this queue one process runs at once. A positive integer. */
-  concurrency: number;
+  /**
+   * Jobs of this queue one process runs at once: a positive integer, or `{ min, max }` to let the
+   * process scale between them with the queue's backlog (autoscaling).
+   */
+  concurrency: number | { min: number; max: number };
+  /** At most `max` jobs per `duration` milliseconds on this queue, across all processes. */
+  limiter?: { max: number; duration: number };
+  /** At most this many jobs of this queue in flight across all processes together. */
+  globalConcurrency?: number;
   /** Overrides the module-wide `retention` for this queue. */
   retention?: RetentionOptions;
   /** How long (ms) a worker holds a job's lock before it must renew it. BullMQ default: 30 000. */

@@ -4,7 +4,9 @@ import { JobValidationError } from '../errors/job-validation.error';
 import type { EnqueueOptions } from '../interfaces/job.interface';
 import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface';
 
-const ENQUEUE_KEYS = ['delay', 'priority', 'attempts', 'backoff', 'jobId'];
+const ENQUEUE_KEYS = ['delay', 'runAt', 'priority', 'attempts', 'backoff', 'jobId', 'timeout', 'uniqueKey', 'uniqueFor'];
+/** Where our own per-job settings live inside BullMQ's job options. */
+const OWN_OPTIONS = 'nestjsJobs';
 const MAX_PRIORITY = 2_097_152;
 
 /**
@@ -28,9 +30,30 @@ export function toBullJobOptions(
     if (!ENQUEUE_KEYS.includes(key)) bad(key, (opts as any)[key], `one of ${ENQUEUE_KEYS.join(', ')}`);
   }
   const out: JobsOptions = { jobId };
+  if (opts.delay !== undefined && opts.runAt !== undefined) bad('runAt', opts.runAt, 'either delay or runAt, not both');
   if (opts.delay !== undefined) {
     if (!Number.isInteger(opts.delay) || opts.delay < 0) bad('delay', opts.delay, 'a non-negative integer (milliseconds)');
     out.delay = opts.delay;
+  }
+  if (opts.runAt !== undefined) {
+    const at = opts.runAt as unknown;
+    if (!(at instanceof Date) || Number.isNaN(at.getTime())) bad('runAt', at, 'a valid Date');
+    // A time in the past runs now.
+    const delay = (at as Date).getTime() - Date.now();
+    if (delay > 0) out.delay = delay;
+  }
+  const timeout = opts.timeout ?? handler.timeout;
+  if (timeout !== undefined) {
+    if (!Number.isInteger(timeout) || timeout < 1) bad('timeout', timeout, 'a positive integer (milliseconds)');
+    if (opts.timeout !== undefined) (out as Record<string, unknown>)[OWN_OPTIONS] = { timeout };
+  }
+  if (opts.uniqueFor !== undefined && opts.uniqueKey === undefined) bad('uniqueFor', opts.uniqueFor, 'to come with a uniqueKey');
+  if (opts.uniqueKey !== undefined) {
+    if (typeof opts.uniqueKey !== 'string' || opts.uniqueKey === '') bad('uniqueKey', opts.uniqueKey, 'a non-empty string');
+    if (opts.uniqueFor !== undefined && (!Number.isInteger(opts.uniqueFor) || opts.uniqueFor < 1)) {
+      bad('uniqueFor', opts.uniqueFor, 'a positive integer (milliseconds)');
+    }
+    out.deduplication = { id: opts.uniqueKey, ...(opts.uniqueFor !== undefined && { ttl: opts.uniqueFor }) };
   }
   if (opts.priority !== undefined) {
     if (!Number.isInteger(opts.priority) || opts.priority < 1 || opts.priority > MAX_PRIORITY) {
@@ -49,6 +72,11 @@ export function toBullJobOptions(
     out.backoff = backoff;
   }
   return out;
+}
+
+/** The per-enqueue timeout stored with a job, if any. */
+export function readJobTimeout(opts: JobsOptions): number | undefined {
+  return (opts as Record<string, { timeout?: number } | undefined>)[OWN_OPTIONS]?.timeout;
 }
 
 /** Checks a handler's own `attempts` and `backoff` at start-up, with the same rules as at enqueue. */

@@ -1,19 +1,47 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { Messages } from '../jobs.messages';
 import { JobValidationError } from '../errors/job-validation.error';
+import { JobTimeoutError } from '../errors/job-timeout.error';
+import { JobCancelledError } from '../errors/job-cancelled.error';
+import { DEFAULT_JOB_TIMEOUT_MS } from '../jobs.constants';
 import type { JobHandlerRegistry } from '../job-handler.registry';
 import type { PayloadValidator } from '../payload/payload-validator';
 import type { JobContext } from '../interfaces/job.interface';
+import { readJobTimeout } from '../utils/enqueue-options';
 
 const NEVER_ABORTED = new AbortController().signal;
 
-/** Jobs one worker is running now, so shutdown can wait for them and name those it leaves behind. */
-export class InFlightJobs {
-  private readonly running = new Map<string, Promise<unknown>>();
+interface RunningJob {
+  settled: Promise<unknown>;
+  /** Ends the attempt now with `error`, whatever the handler does. */
+  stop(error: Error): void;
+}
 
-  track<T>(id: string, work: Promise<T>): Promise<T> {
-    this.running.set(id, work);
-    return work.finally(() => this.running.delete(id));
+/**
+ * Jobs one worker is running now: so shutdown can wait for them and name those it leaves behind,
+ * and so a timeout or a cancel can end one.
+ */
+export class InFlightJobs {
+  private readonly running = new Map<string, RunningJob>();
+
+  /**
+   * Runs `work` as job `id`. The returned promise settles when the handler does, or as soon as
+   * `stop` is called: then the worker slot is freed even if the handler ignores its signal, and
+   * whatever it returns later is discarded.
+   */
+  run<T>(id: string, work: Promise<T>): Promise<T> {
+    let stop!: (error: Error) => void;
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
+    const settled = Promise.race([work, stopped]).finally(() => this.running.delete(id));
+    this.running.set(id, { settled, stop });
+    return settled;
+  }
+
+  /** Ends job `id` with `error` if it runs here. Returns whether it did. */
+  stop(id: string, error: Error): boolean {
+    const job = this.running.get(id);
+    job?.stop(error);
+    return job !== undefined;
   }
 
   ids(): string[] {
@@ -25,13 +53,23 @@ export class InFlightJobs {
     if (this.running.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const settled = Promise.allSettled([...this.running.values()]).then(() => true as const);
+    const all = Promise.allSettled([...this.running.values()].map((j) => j.settled)).then(() => true as const);
     try {
-      return await Promise.race([settled, expired]);
+      return await Promise.race([all, expired]);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/** What the processor needs from the worker it runs in. */
+export interface ProcessorHost {
+  queue: string;
+  handlers: JobHandlerRegistry;
+  payloads: PayloadValidator;
+  inFlight: InFlightJobs;
+  /** Aborts the `signal` BullMQ gave the job (`Worker.cancelJob`). */
+  abort(id: string, reason: string): void;
 }
 
 /**
@@ -39,12 +77,8 @@ export class InFlightJobs {
  * registered handlers can run; job data never names code. A handler's error reaches BullMQ
  * untouched, so retries and `failed` work as configured.
  */
-export function createJobProcessor(
-  queue: string,
-  handlers: JobHandlerRegistry,
-  payloads: PayloadValidator,
-  inFlight: InFlightJobs,
-) {
+export function createJobProcessor(host: ProcessorHost) {
+  const { queue, handlers, payloads, inFlight } = host;
   return (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
     const handler = handlers.get(job.name);
     if (!handler) return Promise.reject(new UnrecoverableError(Messages.noHandlerAtWorker(job.name)));
@@ -58,8 +92,9 @@ export function createJobProcessor(
         return Promise.reject(new UnrecoverableError(message));
       }
     }
+    const id = job.id!;
     const ctx: JobContext = {
-      id: job.id!,
+      id,
       name: job.name,
       queue,
       attempt: job.attemptsMade + 1,
@@ -69,6 +104,18 @@ export function createJobProcessor(
       },
       progress: (value: number | object) => job.updateProgress(value),
     };
-    return inFlight.track(job.id!, handler.invoke(data, ctx));
+    const timeoutMs = readJobTimeout(job.opts) ?? handler.options.timeout ?? DEFAULT_JOB_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      host.abort(id, 'timeout');
+      inFlight.stop(id, new JobTimeoutError(timeoutMs));
+    }, timeoutMs);
+    return inFlight.run(id, handler.invoke(data, ctx)).finally(() => clearTimeout(timer));
   };
+}
+
+/** Cancels job `id` if it runs in this worker: aborts its signal and fails it without retry. */
+export function cancelRunningJob(host: ProcessorHost, id: string, reason?: string): boolean {
+  const stopped = host.inFlight.stop(id, new JobCancelledError(reason));
+  if (stopped) host.abort(id, reason ?? 'cancelled');
+  return stopped;
 }

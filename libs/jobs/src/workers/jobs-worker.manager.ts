@@ -4,42 +4,50 @@ import type Redis from 'ioredis';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { JobHandlerRegistry } from '../job-handler.registry';
+import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { PayloadValidator } from '../payload/payload-validator';
 import { closeRedisClient, createRedisClient, logConnectionErrors } from '../redis/redis-client.factory';
 import type { JobsConfig, ResolvedQueueConfig } from '../jobs-config';
-import { createJobProcessor, InFlightJobs } from './job-processor';
+import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost } from './job-processor';
 import { WorkerRegistry } from './worker-registry';
+import { controlChannel, parseControlMessage, type ControlMessage } from './worker-control';
+import { Autoscaler } from './autoscaler';
 
 interface RunningWorker {
   queue: ResolvedQueueConfig;
   worker: Worker;
   connection: Redis;
-  inFlight: InFlightJobs;
+  host: ProcessorHost;
+  autoscaler?: Autoscaler;
 }
 
 /**
  * Starts one BullMQ `Worker` per served queue, with that queue's concurrency, once the app has
- * bootstrapped (so no job runs before every provider is ready), and stops them first on shutdown.
+ * bootstrapped (so no job runs before every provider is ready), and stops them on shutdown.
+ * Listens on a Redis channel for run-time commands (concurrency changes, cancels) from any process.
  */
 @Injectable()
 export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('JobsModule');
   private readonly running: RunningWorker[] = [];
   private heartbeat?: NodeJS.Timeout;
+  private subscriber?: Redis;
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
     private readonly handlers: JobHandlerRegistry,
     private readonly payloads: PayloadValidator,
     private readonly registry: WorkerRegistry,
+    private readonly queues: JobsQueueRegistry,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     for (const name of this.config.servedQueues) this.start(this.config.queues.get(name)!);
-    if (this.running.length > 0) {
-      void this.beat();
-      this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
-    }
+    if (this.running.length === 0) return;
+    this.listen();
+    void this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
+    await Promise.all(this.running.map((r) => this.applyGlobalConcurrency(r.queue)));
   }
 
   /** Queue name → jobs this process runs at once. */
@@ -47,14 +55,16 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     return Object.fromEntries(this.running.map((r) => [r.queue.name, r.worker.concurrency]));
   }
 
-  private async beat(): Promise<void> {
-    // While Redis is away the beat fails; the next one after reconnecting restores the entry.
-    await this.registry.beat(this.concurrency()).catch(() => undefined);
-  }
-
-  /** Workers running in this process, by queue name. */
-  workers(): ReadonlyMap<string, Worker> {
-    return new Map(this.running.map((r) => [r.queue.name, r.worker]));
+  /** Changes how many jobs of `queue` this process runs at once. Returns false when it serves no such queue. */
+  setConcurrency(queue: string, concurrency: number): boolean {
+    const running = this.running.find((r) => r.queue.name === queue);
+    if (!running) return false;
+    if (running.worker.concurrency !== concurrency) {
+      running.worker.concurrency = concurrency;
+      this.logger.log(`Queue "${queue}": concurrency set to ${concurrency}`);
+      void this.beat();
+    }
+    return true;
   }
 
   private start(queue: ResolvedQueueConfig): void {
@@ -63,13 +73,21 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       maxRetriesPerRequest: null,
       connectionName: `nestjs-jobs:worker:${queue.name}`,
     });
-    const inFlight = new InFlightJobs();
-    const worker = new Worker(queue.name, createJobProcessor(queue.name, this.handlers, this.payloads, inFlight), {
+    let worker: Worker | undefined;
+    const host: ProcessorHost = {
+      queue: queue.name,
+      handlers: this.handlers,
+      payloads: this.payloads,
+      inFlight: new InFlightJobs(),
+      abort: (id, reason) => void worker?.cancelJob(id, reason),
+    };
+    worker = new Worker(queue.name, createJobProcessor(host), {
       connection,
       prefix: this.config.prefix,
       concurrency: queue.concurrency,
       removeOnComplete: toKeep(queue.removeOnComplete),
       removeOnFail: toKeep(queue.removeOnFail),
+      ...(queue.limiter && { limiter: queue.limiter }),
       ...(queue.lockDuration !== undefined && { lockDuration: queue.lockDuration }),
       ...(queue.stalledInterval !== undefined && { stalledInterval: queue.stalledInterval }),
       ...(queue.maxStalledCount !== undefined && { maxStalledCount: queue.maxStalledCount }),
@@ -78,13 +96,58 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     worker.on('failed', (job, error) => {
       if (!job) return;
       const attempts = job.opts.attempts ?? 1;
-      const final = job.attemptsMade >= attempts || error?.name === 'UnrecoverableError';
+      const final = job.attemptsMade >= attempts || error?.name === 'UnrecoverableError' || error?.name === 'JobCancelledError';
       this.logger.warn(
         `Job ${job.name}#${job.id} on queue "${queue.name}" failed (attempt ${job.attemptsMade}/${attempts}${final ? ', final' : ', will retry'}): ${error?.message}`,
       );
     });
-    this.running.push({ queue, worker, connection, inFlight });
-    this.logger.log(`Worker started: queue "${queue.name}", concurrency ${queue.concurrency}`);
+    const running: RunningWorker = { queue, worker, connection, host };
+    if (queue.autoscale) {
+      running.autoscaler = new Autoscaler(queue.autoscale, this.queues.get(queue.name), (n) => this.setConcurrency(queue.name, n));
+      running.autoscaler.start();
+    }
+    this.running.push(running);
+    const mode = queue.autoscale ? ` (autoscaling ${queue.autoscale.min}-${queue.autoscale.max})` : '';
+    this.logger.log(`Worker started: queue "${queue.name}", concurrency ${queue.concurrency}${mode}`);
+  }
+
+  private async applyGlobalConcurrency(queue: ResolvedQueueConfig): Promise<void> {
+    const q = this.queues.get(queue.name);
+    const apply = queue.globalConcurrency ? q.setGlobalConcurrency(queue.globalConcurrency) : q.removeGlobalConcurrency();
+    await apply.catch((error: Error) => this.logger.error(`Queue "${queue.name}": could not set globalConcurrency: ${error.message}`));
+  }
+
+  /** Subscribes to the control channel, so any process can change concurrency or cancel a job here. */
+  private listen(): void {
+    this.subscriber = createRedisClient(this.config.connection, {
+      maxRetriesPerRequest: null,
+      connectionName: 'nestjs-jobs:control',
+    });
+    logConnectionErrors(this.subscriber, this.logger, 'Control channel');
+    this.subscriber.on('message', (_channel: string, raw: string) => {
+      const message = parseControlMessage(raw);
+      if (message) this.handle(message);
+    });
+    void this.subscriber.subscribe(controlChannel(this.config.prefix)).catch(() => undefined);
+  }
+
+  private handle(message: ControlMessage): void {
+    if (message.type === 'concurrency') {
+      const running = this.running.find((r) => r.queue.name === message.queue);
+      running?.autoscaler?.stop();
+      this.setConcurrency(message.queue, message.concurrency);
+    } else if (message.type === 'cancel') {
+      for (const r of this.running) {
+        if (cancelRunningJob(r.host, message.id, message.reason)) {
+          this.logger.log(`Job #${message.id} on queue "${r.queue.name}" cancelled${message.reason ? `: ${message.reason}` : ''}`);
+        }
+      }
+    }
+  }
+
+  private async beat(): Promise<void> {
+    // While Redis is away the beat fails; the next one after reconnecting restores the entry.
+    await this.registry.beat(this.concurrency()).catch(() => undefined);
   }
 
   /**
@@ -94,15 +157,17 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
    */
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.heartbeat);
+    for (const r of this.running) r.autoscaler?.stop();
     await Promise.all(this.running.map((r) => this.stop(r)));
     if (this.running.length > 0) await this.registry.remove().catch(() => undefined);
+    if (this.subscriber) await closeRedisClient(this.subscriber);
     this.running.length = 0;
   }
 
-  private async stop({ queue, worker, connection, inFlight }: RunningWorker): Promise<void> {
+  private async stop({ queue, worker, connection, host }: RunningWorker): Promise<void> {
     await worker.pause(true).catch(() => undefined);
-    const finished = await inFlight.settle(this.config.shutdownGraceMs);
-    if (!finished) this.logger.warn(Messages.shutdownLeftJobs(queue.name, inFlight.ids(), this.config.shutdownGraceMs));
+    const finished = await host.inFlight.settle(this.config.shutdownGraceMs);
+    if (!finished) this.logger.warn(Messages.shutdownLeftJobs(queue.name, host.inFlight.ids(), this.config.shutdownGraceMs));
     await worker.close(!finished).catch(() => undefined);
     await closeRedisClient(connection);
     this.logger.log(`Worker stopped: queue "${queue.name}"`);
