@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `npm run build`: compiles libs/jobs into dist/libs/jobs (CommonJS + .d.ts + package.json + README),
+// ready for `npm pack dist/libs/jobs`. Plain CommonJS so tests can require() it too.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const LIB = path.join(ROOT, 'libs/jobs');
+const OUT = path.join(ROOT, 'dist/libs/jobs');
+
+function build({ quiet = false } = {}) {
+  fs.rmSync(OUT, { recursive: true, force: true });
+
+  // --inlineSources: the maps carry the TypeScript with them, so they still work inside node_modules
+  // where libs/jobs/src does not exist.
+  const tsc = require.resolve('typescript/bin/tsc');
+  const result = spawnSync(
+    process.execPath,
+    [tsc, '-p', path.join(LIB, 'tsconfig.lib.json'), '--inlineSources', '--pretty', 'false'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    throw new Error(`tsc failed to compile libs/jobs (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+
+  fs.copyFileSync(path.join(LIB, 'package.json'), path.join(OUT, 'package.json'));
+  fs.copyFileSync(path.join(LIB, 'README.md'), path.join(OUT, 'README.md'));
+  const license = path.join(ROOT, 'LICENSE');
+  if (fs.existsSync(license)) fs.copyFileSync(license, path.join(OUT, 'LICENSE'));
+
+  // A spec file compiled into the package would be a bug in tsconfig.lib.json's excludes.
+  const strays = listFiles(OUT).filter((f) => /\.(spec|e2e-spec)\.(js|d\.ts)$/.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  if (strays.length) throw new Error(`dist/libs/jobs must hold no tests or TypeScript sources, found: ${strays.join(', ')}`);
+  if (!fs.existsSync(path.join(OUT, 'index.js')) || !fs.existsSync(path.join(OUT, 'index.d.ts'))) {
+    throw new Error('dist/libs/jobs has no index.js/index.d.ts: check rootDir in libs/jobs/tsconfig.lib.json.');
+  }
+
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(OUT, 'package.json'), 'utf8'));
+  if (!quiet) console.log(`Built ${name}@${version} into ${path.relative(ROOT, OUT)}. Pack it with: npm pack dist/libs/jobs`);
+  return { outDir: OUT, name, version };
+}
+
+function listFiles(dir, base = dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? listFiles(full, base) : [path.relative(base, full)];
+  });
+}
+
+module.exports = { build, OUT };
+
+if (require.main === module) {
+  try {
+    build();
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+}
