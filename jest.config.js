@@ -10,6 +10,8 @@ module.exports = {
     '^nestjs-jobs$': '<rootDir>/libs/jobs/src',
   },
   testEnvironment: 'node',
+  // `npm run build` writes dist/libs/jobs/package.json, a second "nestjs-jobs" that jest's module map rejects.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   globalSetup: '<rootDir>/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',
   testTimeout: 30_000,
