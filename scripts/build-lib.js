@@ -10,36 +10,40 @@ const ROOT = path.resolve(__dirname, '..');
 const LIB = path.join(ROOT, 'libs/jobs');
 const OUT = path.join(ROOT, 'dist/libs/jobs');
 
-function build({ quiet = false } = {}) {
-  fs.rmSync(OUT, { recursive: true, force: true });
+/** Builds into `outDir` (default dist/libs/jobs); tests pass a temp dir so they never clobber dist/. */
+function build({ outDir = OUT, quiet = false } = {}) {
+  fs.rmSync(outDir, { recursive: true, force: true });
 
   // --inlineSources: the maps carry the TypeScript with them, so they still work inside node_modules
   // where libs/jobs/src does not exist.
   const tsc = require.resolve('typescript/bin/tsc');
   const result = spawnSync(
     process.execPath,
-    [tsc, '-p', path.join(LIB, 'tsconfig.lib.json'), '--inlineSources', '--pretty', 'false'],
+    [tsc, '-p', path.join(LIB, 'tsconfig.lib.json'), '--outDir', outDir, '--inlineSources', '--pretty', 'false'],
     { cwd: ROOT, encoding: 'utf8' },
   );
   if (result.status !== 0) {
     throw new Error(`tsc failed to compile libs/jobs (exit ${result.status}):\n${result.stdout}${result.stderr}`);
   }
 
-  fs.copyFileSync(path.join(LIB, 'package.json'), path.join(OUT, 'package.json'));
-  fs.copyFileSync(path.join(LIB, 'README.md'), path.join(OUT, 'README.md'));
+  fs.copyFileSync(path.join(LIB, 'package.json'), path.join(outDir, 'package.json'));
+  fs.copyFileSync(path.join(LIB, 'README.md'), path.join(outDir, 'README.md'));
   const license = path.join(ROOT, 'LICENSE');
-  if (fs.existsSync(license)) fs.copyFileSync(license, path.join(OUT, 'LICENSE'));
+  if (fs.existsSync(license)) fs.copyFileSync(license, path.join(outDir, 'LICENSE'));
 
   // A spec file compiled into the package would be a bug in tsconfig.lib.json's excludes.
-  const strays = listFiles(OUT).filter((f) => /\.(spec|e2e-spec)\.(js|d\.ts)$/.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const strays = listFiles(outDir).filter(
+    (f) => /\.(spec|e2e-spec)\.(js|d\.ts)$/.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+  );
   if (strays.length) throw new Error(`dist/libs/jobs must hold no tests or TypeScript sources, found: ${strays.join(', ')}`);
-  if (!fs.existsSync(path.join(OUT, 'index.js')) || !fs.existsSync(path.join(OUT, 'index.d.ts'))) {
+  if (!fs.existsSync(path.join(outDir, 'index.js')) || !fs.existsSync(path.join(outDir, 'index.d.ts'))) {
     throw new Error('dist/libs/jobs has no index.js/index.d.ts: check rootDir in libs/jobs/tsconfig.lib.json.');
   }
 
-  const { name, version } = JSON.parse(fs.readFileSync(path.join(OUT, 'package.json'), 'utf8'));
-  if (!quiet) console.log(`Built ${name}@${version} into ${path.relative(ROOT, OUT)}. Pack it with: npm pack dist/libs/jobs`);
-  return { outDir: OUT, name, version };
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(outDir, 'package.json'), 'utf8'));
+  const where = path.relative(process.cwd(), outDir) || '.';
+  if (!quiet) console.log(`Built ${name}@${version} into ${where}. Pack it with: npm pack ${where}`);
+  return { outDir, name, version };
 }
 
 function listFiles(dir, base = dir) {
