@@ -67,8 +67,13 @@ export class JobService {
   /**
    * Adds many jobs, one round trip per queue (BullMQ `addBulk`). Every job is checked before any is
    * added, so one bad job means none is enqueued. Refs come back in the order given.
+   * Each job's `data` is type-checked against its own `name` (a tuple of names, because one `N`
+   * would widen to the union of all names and accept one job's payload under another's name).
    */
-  async enqueueMany<N extends string>(jobs: JobRequest<N>[], queueName?: string): Promise<JobRef[]> {
+  async enqueueMany<N extends readonly string[]>(
+    jobs: readonly [...{ [K in keyof N]: JobRequest<N[K]> }],
+    queueName?: string,
+  ): Promise<JobRef[]> {
     if (!Array.isArray(jobs)) throw new JobValidationError(Messages.invalidJobRequest(jobs));
     const prepared = jobs.map((job, index) => {
       try {
