@@ -2,7 +2,7 @@
 // app and a fresh Nest 12 (ESM-only Nest) app, compiles each with tsc and runs it against the test
 // Redis. Needs the npm registry (or a warm npm cache) for the apps' dependencies.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/test-app';
@@ -14,7 +14,6 @@ const { build } = require('../../../../scripts/build-lib.js') as {
 
 jest.setTimeout(8 * 60_000);
 
-const ROOT = resolve(__dirname, '../../../..');
 const TSC = require.resolve('typescript/bin/tsc');
 const FIXTURE = join(__dirname, 'fixtures/consumer-app.ts');
 
@@ -165,6 +164,10 @@ describe('the packed library', () => {
           dir,
         ),
       );
+
+      const installed = (pkg: string) => JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8'));
+      expect(installed('@nestjs/core').version).toMatch(new RegExp(`^${nest}\\.`));
+      expect(installed('nestjs-jobs').version).toBe(version);
 
       // tsc from the repo: a @ts-expect-error that no longer errors (typed jobs broke) fails here.
       await expectOk(`tsc (Nest ${nest})`, run(process.execPath, [TSC, '-p', dir, '--pretty', 'false'], dir));
