@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/test-app';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
