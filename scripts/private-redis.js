@@ -38,7 +38,7 @@ function freePort() {
 
 /**
  * Starts redis-server. Options: `appendonly` (AOF on, for restart tests), `port` (to restart on
- * the same port), `dir` (data directory to reuse), `extraArgs`. Returns { url, port, dir, pid, stop() }.
+ * the same port), `dir` (data directory to reuse), `extraArgs`, `detached`. Returns { url, port, dir, pid, stop() }.
  */
 async function startPrivateRedis(options = {}) {
   const binary = findRedisServer();
@@ -57,7 +57,9 @@ async function startPrivateRedis(options = {}) {
     '--loglevel', 'warning',
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `detached`: its own process group, so a terminal's Ctrl-C does not stop Redis before the app
+  // that uses it has finished shutting down (the caller stops it).
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(options.detached) });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
