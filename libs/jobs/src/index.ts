@@ -16,6 +16,8 @@ export type {
 export type { JobHandlerOptions, JobRepeatOptions } from './interfaces/job-handler-options.interface';
 export type { JobSchedule } from './interfaces/job-schedule.interface';
 export type { WorkerInfo } from './interfaces/worker-info.interface';
+/** One queue's counts, pause state, workers, latency and last-minute throughput, from `JobService.stats()`. */
+export type { QueueStats } from './monitoring/queue-stats.interface';
 export type {
   JobPayloads,
   JobData,

@@ -11,6 +11,8 @@ import type { WorkerInfo } from './interfaces/worker-info.interface';
 import type { JobSchedule } from './interfaces/job-schedule.interface';
 import { JobSchedules } from './schedules/job-schedules';
 import { controlChannel, type ControlMessage } from './workers/worker-control';
+import { readQueueStats } from './monitoring/queue-stats';
+import type { QueueStats } from './monitoring/queue-stats.interface';
 
 /** What `JobService.cancel` did. */
 export type CancelOutcome = 'removed' | 'signalled' | 'finished' | 'not-found';
@@ -179,6 +181,25 @@ export class JobService {
   async schedules(): Promise<JobSchedule[]> {
     await this.queues.whenReady(READ_FAILED);
     return this.queues.withDeadline(this.jobSchedules.list(), READ_FAILED);
+  }
+
+  /**
+   * Each configured queue's counts, pause state, concurrency, live workers, latency (age of the next
+   * waiting job) and jobs finished in the last minute; or only `queue`'s. Reads every queue at once.
+   */
+  async stats(queue?: string): Promise<QueueStats[]> {
+    if (queue !== undefined && !this.queues.has(queue)) throw new UnknownQueueError(String(queue), this.queues.names());
+    await this.queues.whenReady(READ_FAILED);
+    const names = queue === undefined ? this.queues.names() : [queue];
+    return this.queues.withDeadline(
+      this.workerRegistry.list().then((workers) => {
+        const now = Date.now();
+        return Promise.all(
+          names.map((name) => readQueueStats(this.queues.get(name), this.config.queues.get(name)!, this.queues.producer, workers, now)),
+        );
+      }),
+      READ_FAILED,
+    );
   }
 
   /** Worker processes whose heartbeat is fresh, in any process or host sharing this Redis. */

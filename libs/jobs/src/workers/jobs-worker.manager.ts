@@ -12,6 +12,7 @@ import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost 
 import { WorkerRegistry } from './worker-registry';
 import { controlChannel, parseControlMessage, type ControlMessage } from './worker-control';
 import { Autoscaler } from './autoscaler';
+import { METRICS_DATA_POINTS } from '../monitoring/queue-stats';
 
 interface RunningWorker {
   queue: ResolvedQueueConfig;
@@ -32,6 +33,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   private readonly running: RunningWorker[] = [];
   private heartbeat?: NodeJS.Timeout;
   private subscriber?: Redis;
+  private readonly observers: Array<(queue: string, worker: Worker) => void> = [];
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
@@ -53,6 +55,15 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   /** Queue name → jobs this process runs at once. */
   concurrency(): Record<string, number> {
     return Object.fromEntries(this.running.map((r) => [r.queue.name, r.worker.concurrency]));
+  }
+
+  /**
+   * Calls `observer` with each worker this process runs, now and when started later, so metrics and
+   * health checks can listen to its events in-process (no Redis round trip per job).
+   */
+  observeWorkers(observer: (queue: string, worker: Worker) => void): void {
+    this.observers.push(observer);
+    for (const r of this.running) observer(r.queue.name, r.worker);
   }
 
   /** Changes how many jobs of `queue` this process runs at once. Returns false when it serves no such queue. */
@@ -85,6 +96,8 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       connection,
       prefix: this.config.prefix,
       concurrency: queue.concurrency,
+      // Per-minute finished counts in Redis, for JobService.stats()'s lastMinute.
+      metrics: { maxDataPoints: METRICS_DATA_POINTS },
       removeOnComplete: toKeep(queue.removeOnComplete),
       removeOnFail: toKeep(queue.removeOnFail),
       ...(queue.limiter && { limiter: queue.limiter }),
@@ -107,6 +120,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       running.autoscaler.start();
     }
     this.running.push(running);
+    for (const observe of this.observers) observe(queue.name, worker);
     const mode = queue.autoscale ? ` (autoscaling ${queue.autoscale.min}-${queue.autoscale.max})` : '';
     this.logger.log(`Worker started: queue "${queue.name}", concurrency ${queue.concurrency}${mode}`);
   }
