@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { RedisClient } from '../redis/redis-client.factory';
+import type Redis from 'ioredis';
 import type { ResolvedQueueConfig } from '../jobs-config';
 import type { WorkerInfo } from '../interfaces/worker-info.interface';
 import type { QueueStats } from './queue-stats.interface';
@@ -9,11 +9,14 @@ export const METRICS_DATA_POINTS = 24 * 60;
 
 const MINUTE = 60_000;
 
+/** The two reads needed here; a standalone or cluster client both have them. */
+type KeyReader = Pick<Redis, 'lindex' | 'hmget'>;
+
 /** Reads one queue's stats; every Redis read is issued at once, so it costs about one round trip. */
 export async function readQueueStats(
   queue: Queue,
   config: ResolvedQueueConfig,
-  redis: RedisClient,
+  redis: KeyReader,
   workers: readonly WorkerInfo[],
   now = Date.now(),
 ): Promise<QueueStats> {
@@ -46,7 +49,7 @@ export async function readQueueStats(
  * takes from the tail), at its creation time plus any delay it served. Prioritized jobs run first
  * but are ordered by priority, not age, so the wait list stands for the queue's latency.
  */
-async function oldestWaitingSince(queue: Queue, redis: RedisClient): Promise<number | undefined> {
+async function oldestWaitingSince(queue: Queue, redis: KeyReader): Promise<number | undefined> {
   const id = await redis.lindex(queue.toKey('wait'), -1);
   if (!id) return undefined;
   const [timestamp, delay] = await redis.hmget(queue.toKey(id), 'timestamp', 'delay');
