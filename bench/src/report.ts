@@ -1,0 +1,154 @@
+import type { ThroughputResult } from './scenarios/throughput';
+import type { EnqueueResult } from './scenarios/enqueue';
+import type { IsolationResult } from './scenarios/isolation';
+import type { MemoryResult } from './scenarios/memory';
+import { mb } from './scenarios/memory';
+
+export interface MachineInfo {
+  date: string;
+  cpus: number;
+  cpuModel: string;
+  loadavgAtStart: number[];
+  node: string;
+  redis: string;
+  bullmq: string;
+  nestBullmq: string;
+  nest: string;
+  os: string;
+}
+
+export interface TargetCheck {
+  what: string;
+  value: string;
+  target: string;
+  pass: boolean;
+}
+
+export interface BenchResults {
+  mode: 'full' | 'quick';
+  machine: MachineInfo;
+  durationSec?: number;
+  throughput?: ThroughputResult;
+  enqueue?: EnqueueResult;
+  isolation?: IsolationResult;
+  memory?: MemoryResult;
+  errors: { scenario: string; message: string }[];
+  targets: TargetCheck[];
+}
+
+const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
+const r3 = (v: number) => v.toFixed(3);
+const ms1 = (v: number) => v.toFixed(1);
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** The issue's targets, checked against `results`. */
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const row of results.throughput?.rows ?? []) {
+    out.push({ what: `throughput c/a, concurrency ${row.concurrency}`, value: r3(row.cOverA), target: '≥ 0.95', pass: row.cOverA >= 0.95 });
+    out.push({ what: `throughput c/b, concurrency ${row.concurrency}`, value: r3(row.cOverB), target: '≥ 1.00', pass: row.cOverB >= 1.0 });
+  }
+  const e = results.enqueue;
+  if (e) {
+    out.push({ what: 'enqueue one at a time vs queue.add', value: r3(e.single.ratio), target: '≥ 0.85', pass: e.single.ratio >= 0.85 });
+    out.push({ what: `enqueueMany(${e.bulk.batch}) vs addBulk`, value: r3(e.bulk.ratio), target: '≥ 0.95', pass: e.bulk.ratio >= 0.95 });
+  }
+  const i = results.isolation;
+  if (i) {
+    out.push({
+      what: 'isolation: (ii) urgent p99 / idle p99',
+      value: `${r3(i.p99Ratio)} (${ms1(i.split.p99)} / ${ms1(i.idle.p99)} ms)`,
+      target: '≤ 1.5',
+      pass: i.p99Ratio <= 1.5,
+    });
+  }
+  const m = results.memory;
+  if (m) {
+    out.push({ what: `memory: RSS ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`, value: pct(m.rssDrift), target: '< 10%', pass: Math.abs(m.rssDrift) < 0.1 });
+    out.push({ what: `memory: heap ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`, value: pct(m.heapDrift), target: '< 10%', pass: Math.abs(m.heapDrift) < 0.1 });
+  }
+  return out;
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** The results as Markdown: tables, targets and the machine, ready to paste into a README. */
+export function toMarkdown(results: BenchResults, charts: string[]): string {
+  const m = results.machine;
+  const parts: string[] = [];
+  parts.push(`# Benchmark results (${results.mode} run, ${m.date})`);
+  parts.push(
+    `Machine: ${m.cpus} cores (${m.cpuModel}), load average at start ${m.loadavgAtStart.map((l) => l.toFixed(2)).join(' / ')}, ${m.os}; ` +
+      `Node ${m.node}, Redis ${m.redis} (private, TCP loopback), bullmq ${m.bullmq}, @nestjs/bullmq ${m.nestBullmq}, Nest ${m.nest}. ` +
+      `Reproduce with \`npm run bench\`${results.mode === 'quick' ? ' (this was `npm run bench -- --quick`)' : ''}.` +
+      (results.durationSec ? ` The run took ${Math.round(results.durationSec)} s.` : ''),
+  );
+  const t = results.throughput;
+  if (t) {
+    parts.push(`## 1. Throughput (${n0(t.jobs)} no-op jobs, median jobs/s of ${t.rounds} alternating rounds)`);
+    parts.push(
+      table(
+        ['concurrency', '(a) raw bullmq', '(b) @nestjs/bullmq', '(c) nestjs-jobs', 'c/a', 'c/b', 'Redis cmds/job a / b / c'],
+        t.rows.map((r) => [
+          r.concurrency,
+          n0(r.raw),
+          n0(r.nestBullmq),
+          n0(r.nestjsJobs),
+          r3(r.cOverA),
+          r3(r.cOverB),
+          `${r.redisCallsPerJob.raw.toFixed(1)} / ${r.redisCallsPerJob.nestBullmq.toFixed(1)} / ${r.redisCallsPerJob.nestjsJobs.toFixed(1)}`,
+        ]),
+      ),
+    );
+  }
+  const e = results.enqueue;
+  if (e) {
+    parts.push(`## 2. Enqueue cost (${n0(e.single.jobs)} jobs each, validated payload class, ${e.rounds} alternating rounds)`);
+    parts.push(
+      table(
+        ['mode', 'raw bullmq (jobs/s)', 'nestjs-jobs (jobs/s)', 'ratio'],
+        [
+          ['`queue.add` vs `JobService.enqueue`, one at a time', n0(e.single.rawPerSec), n0(e.single.nestjsJobsPerSec), r3(e.single.ratio)],
+          [`\`addBulk\` vs \`enqueueMany\`, batches of ${e.bulk.batch}`, n0(e.bulk.rawPerSec), n0(e.bulk.nestjsJobsPerSec), r3(e.bulk.ratio)],
+        ],
+      ),
+    );
+  }
+  const i = results.isolation;
+  if (i) {
+    const o = i.options;
+    parts.push(
+      `## 3. Isolation (urgent ${o.urgentMs} ms jobs at ${o.urgentPerSec}/s for ${o.seconds} s; ${o.slowJobs} slow ${o.slowMs} ms jobs enqueued at the start; total concurrency 10)`,
+    );
+    parts.push(
+      table(
+        ['setup', 'urgent p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'max (ms)', 'slow backlog drained (s)'],
+        [i.idle, i.single, i.split].map((c) => [c.setup, ms1(c.p50), ms1(c.p95), ms1(c.p99), ms1(c.max), c.slowDrainMs === null ? '–' : (c.slowDrainMs / 1000).toFixed(1)]),
+      ),
+    );
+  }
+  const mem = results.memory;
+  if (mem) {
+    parts.push(`## 4. Memory (one worker process, ${n0(mem.jobs)} validated jobs, after forced GC)`);
+    parts.push(table(['jobs run', 'RSS (MB)', 'heap used (MB)'], mem.samples.map((s) => [n0(s.jobs), mb(s.rss), mb(s.heapUsed)])));
+  }
+  if (results.targets.length) {
+    parts.push(results.mode === 'full' ? '## Targets' : '## Targets (quick run: shown, not assessed)');
+    parts.push(
+      table(
+        ['check', 'value', 'target', 'result'],
+        results.targets.map((c) => [c.what, c.value, c.target, results.mode === 'full' ? (c.pass ? 'PASS' : '**MISS**') : c.pass ? '(pass)' : '(miss)']),
+      ),
+    );
+  }
+  if (results.errors.length) {
+    parts.push('## Errors');
+    parts.push(results.errors.map((x) => `- ${x.scenario}: ${x.message}`).join('\n'));
+  }
+  if (charts.length) parts.push(`Charts: ${charts.map((c) => `![${c}](${c})`).join(' ')}`);
+  return parts.join('\n\n') + '\n';
+}

@@ -1,0 +1,118 @@
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { JobHandler, JobsModule, JobService } from 'nestjs-jobs';
+import { bootNest } from '../contenders';
+import { log, now, rotate, type PrivateRedis } from '../support';
+
+export class BackupWindow {
+  @IsInt() @Min(0) @Max(23) startHour: number;
+  @IsInt() @Min(1) @Max(24) hours: number;
+}
+
+/** A typical small job payload: a few scalars, an array and a nested object. */
+export class BackupPayload {
+  @IsInt() @Min(1) deviceId: number;
+  @IsIn(['full', 'incremental']) kind: 'full' | 'incremental';
+  @IsString({ each: true }) @ArrayMaxSize(16) tags: string[];
+  @IsOptional() @IsBoolean() verify?: boolean;
+  @IsOptional() @IsString() @MaxLength(200) note?: string;
+  @ValidateNested() @Type(() => BackupWindow) window: BackupWindow;
+}
+
+export const backupData = (i: number): BackupPayload => ({
+  deviceId: (i % 5000) + 1,
+  kind: i % 2 ? 'full' : 'incremental',
+  tags: ['core', 'dc1'],
+  verify: true,
+  note: 'nightly',
+  window: { startHour: 2, hours: 3 },
+});
+
+export interface EnqueueMode {
+  jobs: number;
+  rawPerSec: number;
+  nestjsJobsPerSec: number;
+  ratio: number;
+}
+
+export interface EnqueueResult {
+  rounds: number;
+  single: EnqueueMode;
+  bulk: EnqueueMode & { batch: number };
+  samples: { mode: 'single' | 'bulk'; contender: 'raw' | 'nestjsJobs'; round: number; jobs: number; ms: number }[];
+}
+
+/**
+ * Scenario 2. The same jobs, validated payload class on the nestjs-jobs side, enqueued one at a
+ * time (awaiting each) and in batches; the two contenders alternate in `rounds` slices.
+ */
+export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; rounds: number; batch: number }): Promise<EnqueueResult> {
+  @Injectable()
+  class BackupHandler {
+    @JobHandler('backup', { payload: BackupPayload })
+    async backup(): Promise<void> {}
+  }
+  @Module({
+    // workers: false: enqueue only, as in a web process; nothing consumes during the measurement.
+    imports: [JobsModule.forRoot({ connection: redis.url, prefix: 'bench-enq', queues: { default: 1 }, workers: false })],
+    providers: [BackupHandler],
+  })
+  class EnqueueBenchModule {}
+
+  const admin = new Redis(redis.url);
+  await admin.flushall();
+  const app = await bootNest(EnqueueBenchModule);
+  const jobs = app.app.get(JobService);
+  const raw = new Queue('raw', { connection: { host: redis.host, port: redis.port }, prefix: 'bench-enq' });
+  await raw.waitUntilReady();
+  const samples: EnqueueResult['samples'] = [];
+  const slice = Math.ceil(opts.jobs / opts.rounds);
+  try {
+    // Warm-up: JIT, connections, Lua script loading.
+    for (let i = 0; i < 200; i++) {
+      await raw.add('backup', backupData(i));
+      await jobs.enqueue({ name: 'backup', data: backupData(i) });
+    }
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const contender of rotate(['raw', 'nestjsJobs'] as const, round)) {
+        const t0 = now();
+        for (let i = 0; i < slice; i++) {
+          if (contender === 'raw') await raw.add('backup', backupData(i));
+          else await jobs.enqueue({ name: 'backup', data: backupData(i) });
+        }
+        samples.push({ mode: 'single', contender, round, jobs: slice, ms: now() - t0 });
+      }
+    }
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const contender of rotate(['raw', 'nestjsJobs'] as const, round)) {
+        const t0 = now();
+        for (let i = 0; i < slice; i += opts.batch) {
+          const n = Math.min(opts.batch, slice - i);
+          if (contender === 'raw') await raw.addBulk(Array.from({ length: n }, (_, k) => ({ name: 'backup', data: backupData(i + k) })));
+          else await jobs.enqueueMany(Array.from({ length: n }, (_, k) => ({ name: 'backup' as const, data: backupData(i + k) })));
+        }
+        samples.push({ mode: 'bulk', contender, round, jobs: slice, ms: now() - t0 });
+      }
+    }
+  } finally {
+    await raw.close();
+    await app.close();
+    await admin.flushall();
+    admin.disconnect();
+  }
+  const mode = (m: 'single' | 'bulk'): EnqueueMode => {
+    const rate = (c: 'raw' | 'nestjsJobs') => {
+      const s = samples.filter((x) => x.mode === m && x.contender === c);
+      return (s.reduce((a, x) => a + x.jobs, 0) / s.reduce((a, x) => a + x.ms, 0)) * 1000;
+    };
+    const r = rate('raw');
+    const c = rate('nestjsJobs');
+    log(`  enqueue ${m}: raw ${Math.round(r).toLocaleString('en-US')}/s, nestjs-jobs ${Math.round(c).toLocaleString('en-US')}/s (${(c / r).toFixed(3)})`);
+    return { jobs: slice * opts.rounds, rawPerSec: r, nestjsJobsPerSec: c, ratio: c / r };
+  };
+  return { rounds: opts.rounds, single: mode('single'), bulk: { ...mode('bulk'), batch: opts.batch }, samples };
+}
