@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { JobService, type JobInfo, type JobsModuleOptions } from 'nestjs-jobs';
+import { AppModule } from '../../src/app.module';
+
+/** The private Redis that jest's globalSetup started. */
+export function testRedisUrl(): string {
+  const url = process.env.JOBS_TEST_REDIS_URL;
+  if (!url) throw new Error('JOBS_TEST_REDIS_URL is not set: run the tests through jest (globalSetup starts Redis).');
+  return url;
+}
+
+export interface DemoApp {
+  app: INestApplication;
+  http: ReturnType<typeof request>;
+  jobs: JobService;
+  prefix: string;
+  /** Jobs in any state in any queue of this app's prefix: 0 proves nothing was enqueued. */
+  countJobs(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Boots the demo's AppModule on the test Redis under a prefix no other test uses. */
+export async function startDemoApp(overrides: JobsModuleOptions = {}): Promise<DemoApp> {
+  const prefix = `e2e-${randomUUID().slice(0, 8)}`;
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.register({ connection: testRedisUrl(), prefix, ...overrides })],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  const jobs = app.get(JobService);
+  let closed = false;
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    jobs,
+    prefix,
+    countJobs: async () => {
+      let total = 0;
+      for (const name of jobs.queueNames()) {
+        const counts = await app.get<Queue>(getQueueToken(name)).getJobCounts();
+        total += Object.values(counts).reduce((a, b) => a + b, 0);
+      }
+      return total;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      if (overrides.connection === undefined) await deleteKeys(prefix);
+    },
+  };
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl());
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Reads GET /jobs/:id until `done(info)` holds, or fails after `timeoutMs` (generous: only a hung job hits it). */
+export async function pollJob(t: DemoApp, id: string, done: (info: JobInfo) => boolean, timeoutMs = 20_000): Promise<JobInfo> {
+  const deadline = Date.now() + timeoutMs;
+  let last: JobInfo | undefined;
+  while (Date.now() < deadline) {
+    const res = await t.http.get(`/jobs/${id}`).expect(200);
+    last = res.body as JobInfo;
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Job ${id} did not reach the expected state within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+}
