@@ -1,0 +1,131 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { testRedisUrl } from './support/demo-app';
+
+// `npm start` = build, then scripts/start-demo.js. These run the script as a real process.
+const ROOT = path.join(__dirname, '..');
+const SCRIPT = path.join(ROOT, 'scripts', 'start-demo.js');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+interface Demo {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  base: string;
+}
+
+function startDemo(env: NodeJS.ProcessEnv, port: number): Demo {
+  const child = spawn(process.execPath, [SCRIPT], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited, base: `http://127.0.0.1:${port}` };
+}
+
+async function waitUntil<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Resolves with the exit code, or kills the process and fails if it does not exit in time. */
+async function exitWithin(demo: Demo, ms: number): Promise<number | null> {
+  const timer = setTimeout(() => demo.child.kill('SIGKILL'), ms);
+  const code = await demo.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+const post = (demo: Demo, name: string, data: object) =>
+  fetch(`${demo.base}/jobs/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) });
+
+describe('npm start (scripts/start-demo.js)', () => {
+  const running: Demo[] = [];
+
+  beforeAll(() => {
+    // What npm's prestart does; the tests run the built app.
+    execFileSync('npm', ['run', '--silent', 'build:demo'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  }, 150_000);
+
+  afterAll(async () => {
+    for (const demo of running) {
+      if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill('SIGKILL');
+    }
+  });
+
+  it('without REDIS_URL and without redis-server, exits 1 naming the command that installs Redis', async () => {
+    const env = { ...process.env, PATH: '/nonexistent' };
+    delete env.REDIS_URL;
+    const demo = startDemo(env, await freePort());
+    running.push(demo);
+    expect(await exitWithin(demo, 20_000)).toBe(1);
+    expect(demo.output()).toContain('No REDIS_URL is set and no redis-server is on the PATH');
+    expect(demo.output()).toContain('Install Redis with:  sudo apt-get install -y redis-server');
+  });
+
+  it('without REDIS_URL, serves the API on a private Redis and stops that Redis on SIGINT', async () => {
+    const env = { ...process.env };
+    delete env.REDIS_URL;
+    const demo = startDemo(env, await freePort());
+    running.push(demo);
+    const redisPort = await waitUntil(async () => /private redis-server at redis:\/\/127\.0\.0\.1:(\d+)/.exec(demo.output())?.[1], 'the private Redis');
+    const ref = await waitUntil(async () => {
+      const res = await post(demo, 'backup', { deviceId: 9 });
+      return res.status === 202 ? ((await res.json()) as { id: string; queue: string }) : undefined;
+    }, 'the API to accept a job');
+    expect(ref.queue).toBe('high_priority');
+    await waitUntil(async () => ((await (await fetch(`${demo.base}/jobs/${ref.id}`)).json()) as any).status === 'completed', 'the backup to complete');
+
+    demo.child.kill('SIGINT');
+    expect(await exitWithin(demo, 30_000)).toBe(0);
+    // The private Redis is gone with it.
+    const refused = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(redisPort), '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve('connected')));
+      socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
+
+  it('on SIGINT, lets a running discovery finish before the app exits', async () => {
+    const prefix = `e2e-${randomUUID().slice(0, 8)}`;
+    const demo = startDemo({ ...process.env, REDIS_URL: testRedisUrl(), JOBS_PREFIX: prefix }, await freePort());
+    running.push(demo);
+    const queue = new Queue('low_priority', { connection: { url: testRedisUrl() }, prefix });
+    try {
+      const ref = await waitUntil(async () => {
+        const res = await post(demo, 'discovery', { subnet: '10.9.0.0/24', seconds: 2 });
+        return res.status === 202 ? ((await res.json()) as { id: string }) : undefined;
+      }, 'the API to accept a job');
+      await waitUntil(async () => (await queue.getJobState(ref.id)) === 'active', 'the discovery to start');
+
+      demo.child.kill('SIGINT');
+      expect(await exitWithin(demo, 30_000)).toBe(0);
+      expect(await queue.getJobState(ref.id)).toBe('completed');
+      expect((await queue.getJob(ref.id))?.returnvalue).toEqual({ subnet: '10.9.0.0/24', hosts: expect.any(Number) });
+    } finally {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      const redis = new Redis(testRedisUrl());
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+});
