@@ -70,7 +70,7 @@ describe('npm start (scripts/start-demo.js)', () => {
   });
 
   it('without REDIS_URL and without redis-server, exits 1 naming the command that installs Redis', async () => {
-    const env = { ...process.env, PATH: '/nonexistent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: '/nonexistent' };
     delete env.REDIS_URL;
     const demo = startDemo(env, await freePort());
     running.push(demo);
