@@ -37,13 +37,19 @@ export interface EnqueueMode {
   rawPerSec: number;
   nestjsJobsPerSec: number;
   ratio: number;
+  /** Informational: the same job with no payload class, so validation's share can be told apart. */
+  unvalidatedPerSec: number;
+  unvalidatedRatio: number;
 }
+
+type EnqueueContender = 'raw' | 'nestjsJobs' | 'unvalidated';
+const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = ['raw', 'nestjsJobs', 'unvalidated'];
 
 export interface EnqueueResult {
   rounds: number;
   single: EnqueueMode;
   bulk: EnqueueMode & { batch: number };
-  samples: { mode: 'single' | 'bulk'; contender: 'raw' | 'nestjsJobs'; round: number; jobs: number; ms: number }[];
+  samples: { mode: 'single' | 'bulk'; contender: EnqueueContender; round: number; jobs: number; ms: number }[];
 }
 
 /**
@@ -55,6 +61,9 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
   class BackupHandler {
     @JobHandler('backup', { payload: BackupPayload })
     async backup(): Promise<void> {}
+
+    @JobHandler('unvalidated')
+    async unvalidated(): Promise<void> {}
   }
   @Module({
     // workers: false: enqueue only, as in a web process; nothing consumes during the measurement.
@@ -76,24 +85,26 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
     for (let i = 0; i < 200; i++) {
       await raw.add('backup', backupData(i));
       await jobs.enqueue({ name: 'backup', data: backupData(i) });
+      await jobs.enqueue({ name: 'unvalidated', data: backupData(i) });
     }
     for (let round = 0; round < opts.rounds; round++) {
-      for (const contender of rotate(['raw', 'nestjsJobs'] as const, round)) {
+      for (const contender of rotate(ENQUEUE_CONTENDERS, round)) {
         const t0 = now();
         for (let i = 0; i < slice; i++) {
           if (contender === 'raw') await raw.add('backup', backupData(i));
-          else await jobs.enqueue({ name: 'backup', data: backupData(i) });
+          else await jobs.enqueue({ name: contender === 'nestjsJobs' ? 'backup' : 'unvalidated', data: backupData(i) });
         }
         samples.push({ mode: 'single', contender, round, jobs: slice, ms: now() - t0 });
       }
     }
     for (let round = 0; round < opts.rounds; round++) {
-      for (const contender of rotate(['raw', 'nestjsJobs'] as const, round)) {
+      for (const contender of rotate(ENQUEUE_CONTENDERS, round)) {
         const t0 = now();
+        const name = contender === 'unvalidated' ? 'unvalidated' : 'backup';
         for (let i = 0; i < slice; i += opts.batch) {
           const n = Math.min(opts.batch, slice - i);
-          if (contender === 'raw') await raw.addBulk(Array.from({ length: n }, (_, k) => ({ name: 'backup', data: backupData(i + k) })));
-          else await jobs.enqueueMany(Array.from({ length: n }, (_, k) => ({ name: 'backup' as const, data: backupData(i + k) })));
+          if (contender === 'raw') await raw.addBulk(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k) })));
+          else await jobs.enqueueMany(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k) })));
         }
         samples.push({ mode: 'bulk', contender, round, jobs: slice, ms: now() - t0 });
       }
@@ -105,14 +116,16 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
     admin.disconnect();
   }
   const mode = (m: 'single' | 'bulk'): EnqueueMode => {
-    const rate = (c: 'raw' | 'nestjsJobs') => {
+    const rate = (c: EnqueueContender) => {
       const s = samples.filter((x) => x.mode === m && x.contender === c);
       return (s.reduce((a, x) => a + x.jobs, 0) / s.reduce((a, x) => a + x.ms, 0)) * 1000;
     };
     const r = rate('raw');
     const c = rate('nestjsJobs');
-    log(`  enqueue ${m}: raw ${Math.round(r).toLocaleString('en-US')}/s, nestjs-jobs ${Math.round(c).toLocaleString('en-US')}/s (${(c / r).toFixed(3)})`);
-    return { jobs: slice * opts.rounds, rawPerSec: r, nestjsJobsPerSec: c, ratio: c / r };
+    const u = rate('unvalidated');
+    const f = (v: number) => Math.round(v).toLocaleString('en-US');
+    log(`  enqueue ${m}: raw ${f(r)}/s, nestjs-jobs ${f(c)}/s (${(c / r).toFixed(3)}), without payload class ${f(u)}/s (${(u / r).toFixed(3)})`);
+    return { jobs: slice * opts.rounds, rawPerSec: r, nestjsJobsPerSec: c, ratio: c / r, unvalidatedPerSec: u, unvalidatedRatio: u / r };
   };
   return { rounds: opts.rounds, single: mode('single'), bulk: { ...mode('bulk'), batch: opts.batch }, samples };
 }

@@ -13,13 +13,13 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('memory-child needs node --expose-gc');
 let done = 0;
 
-function sample(): void {
+function sample(checkpoint: number): void {
   // Twice: the first pass can leave objects with finalizers for the second.
   gc!();
   gc!();
   const m = process.memoryUsage();
-  process.send!({ type: 'sample', jobs: done, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
-  if (done >= total) process.send!({ type: 'done' });
+  process.send!({ type: 'sample', jobs: checkpoint, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
+  if (checkpoint >= total) process.send!({ type: 'done' });
 }
 
 @Injectable()
@@ -28,7 +28,7 @@ class BackupHandler {
   async backup(data: BackupPayload): Promise<number> {
     done++;
     // Sampled outside the job, once its slot is free again.
-    if (done % every === 0) setImmediate(sample);
+    if (done % every === 0) setImmediate(sample, done);
     return data.deviceId;
   }
 }

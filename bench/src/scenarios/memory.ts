@@ -74,7 +74,7 @@ export async function runMemory(redis: PrivateRedis, opts: { jobs: number; every
     await admin.flushall();
     admin.disconnect();
   }
-  const baseline = samples.find((s) => s.jobs === opts.baselineJobs) ?? samples[0];
+  const baseline = samples.find((s) => s.jobs >= opts.baselineJobs) ?? samples[0];
   const last = samples[samples.length - 1];
   return {
     jobs: opts.jobs,
