@@ -75,8 +75,9 @@ async function main(): Promise<number> {
   const { quick, only } = parseArgs(process.argv.slice(2));
   const mode = quick ? 'quick' : 'full';
   const sizes = SIZES[mode];
-  // Quick runs (CI) must not overwrite the committed results of the last full run.
-  const outDir = path.join(repoRoot, 'bench', 'results', ...(quick ? ['quick'] : []));
+  // Quick and partial runs must not overwrite the committed results of the last full run.
+  const sub = quick ? ['quick'] : only.length < SCENARIOS.length ? ['partial'] : [];
+  const outDir = path.join(repoRoot, 'bench', 'results', ...sub);
   const started = now();
   const redis = await startRedis();
   const results: BenchResults = { mode, machine: await machineInfo(redis), errors: [], targets: [] };

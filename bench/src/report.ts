@@ -89,7 +89,7 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
   );
   const t = results.throughput;
   if (t) {
-    parts.push(`## 1. Throughput (${n0(t.jobs)} no-op jobs, median jobs/s of ${t.rounds} alternating rounds)`);
+    parts.push(`## 1. Throughput (${n0(t.jobs)} no-op jobs, median jobs/s of ${t.rounds} alternating rounds; ratios are the median of each round's ratio)`);
     parts.push(
       table(
         ['concurrency', '(a) raw bullmq', '(b) @nestjs/bullmq', '(c) nestjs-jobs', 'c/a', 'c/b', 'Redis cmds/job a / b / c'],

@@ -21,6 +21,7 @@ export interface ThroughputRow {
   raw: number;
   nestBullmq: number;
   nestjsJobs: number;
+  /** Median over rounds of the ratio within each round. */
   cOverA: number;
   cOverB: number;
   redisCallsPerJob: Record<ContenderId, number>;
@@ -58,6 +59,13 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
   }
   const rows = opts.concurrencies.map((concurrency) => {
     const rate = (id: ContenderId) => median(runs.filter((r) => r.concurrency === concurrency && r.contender === id).map((r) => r.jobsPerSec));
+    // Ratios within a round (runs seconds apart) are steadier than ratios of medians on a shared machine.
+    const ratio = (top: ContenderId, bottom: ContenderId) =>
+      median(
+        runs
+          .filter((r) => r.concurrency === concurrency && r.contender === top)
+          .map((t) => t.jobsPerSec / runs.find((b) => b.concurrency === concurrency && b.contender === bottom && b.round === t.round)!.jobsPerSec),
+      );
     const calls = (id: ContenderId) => median(runs.filter((r) => r.concurrency === concurrency && r.contender === id).map((r) => r.redisCallsPerJob));
     const raw = rate('raw');
     const nestBullmq = rate('nestBullmq');
@@ -67,8 +75,8 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
       raw,
       nestBullmq,
       nestjsJobs,
-      cOverA: nestjsJobs / raw,
-      cOverB: nestjsJobs / nestBullmq,
+      cOverA: ratio('nestjsJobs', 'raw'),
+      cOverB: ratio('nestjsJobs', 'nestBullmq'),
       redisCallsPerJob: { raw: calls('raw'), nestBullmq: calls('nestBullmq'), nestjsJobs: calls('nestjsJobs') },
     };
   });
