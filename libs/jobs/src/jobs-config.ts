@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import type { JobsClusterConnection, JobsConnection } from './interfaces/jobs-module-options.interface';
 import {
   DEFAULT_ENQUEUE_TIMEOUT_MS,
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -36,10 +37,24 @@ export interface ResolvedQueueConfig {
   maxStalledCount?: number;
 }
 
+/** A connection after validation; cluster nodes normalised to `{ host, port }`. */
+export type ResolvedConnection = string | RedisOptions | { cluster: { nodes: { host: string; port: number }[]; options: NonNullable<JobsClusterConnection['cluster']['options']> } };
+
+export const isClusterConnection = (c: ResolvedConnection): c is Extract<ResolvedConnection, { cluster: unknown }> =>
+  typeof c === 'object' && c !== null && 'cluster' in c;
+
+/**
+ * The BullMQ prefix of one queue. On a cluster it is a hash tag per queue, so all of a queue's
+ * keys share one slot (BullMQ's Lua scripts need that) while different queues spread over shards.
+ */
+export function queuePrefix(config: Pick<JobsConfig, 'connection' | 'prefix'>, queue: string): string {
+  return isClusterConnection(config.connection) ? `{${config.prefix}:${queue}}` : config.prefix;
+}
+
 /** The module's configuration after defaults and validation: what every provider reads. */
 export interface JobsConfig {
   queues: ReadonlyMap<string, ResolvedQueueConfig>;
-  connection: string | RedisOptions;
+  connection: ResolvedConnection;
   prefix: string;
   routes: ReadonlyMap<string, string>;
   /** Queues this process runs workers for. */
@@ -210,15 +225,39 @@ function resolveKeep(option: string, value: JobRetention): Keep {
   return keep;
 }
 
-function resolveConnection(connection: JobsModuleOptions['connection'], env: NodeJS.ProcessEnv): string | RedisOptions {
+function resolveConnection(connection: JobsConnection | undefined, env: NodeJS.ProcessEnv): ResolvedConnection {
   if (connection === undefined) {
+    const nodes = env.REDIS_CLUSTER_NODES?.trim();
+    if (nodes) return { cluster: { nodes: resolveNodes('REDIS_CLUSTER_NODES (environment)', nodes.split(',')), options: {} } };
     const fromEnv = env.REDIS_URL?.trim();
     if (fromEnv) return checkedUrl('REDIS_URL (environment)', fromEnv);
     return DEFAULT_REDIS_URL;
   }
   if (typeof connection === 'string') return checkedUrl('connection', connection);
-  if (!isPlainObject(connection)) fail('connection', connection, 'a redis:// or rediss:// URL, or ioredis options');
+  if (!isPlainObject(connection)) fail('connection', connection, 'a redis:// or rediss:// URL, ioredis options, or { cluster: { nodes } }');
+  if ('cluster' in connection) {
+    const cluster = (connection as JobsClusterConnection).cluster;
+    if (!isPlainObject(cluster) || !Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
+      fail('connection.cluster', cluster, '{ nodes: ["host:port", ...], options? }');
+    }
+    if (cluster.options !== undefined && !isPlainObject(cluster.options)) fail('connection.cluster.options', cluster.options, 'ioredis cluster options');
+    return { cluster: { nodes: resolveNodes('connection.cluster.nodes', cluster.nodes), options: cluster.options ?? {} } };
+  }
   return connection;
+}
+
+function resolveNodes(option: string, nodes: Array<string | { host: string; port: number }>): { host: string; port: number }[] {
+  return nodes.map((node) => {
+    if (typeof node === 'string') {
+      const match = /^\s*([^\s:]+|\[[^\]]+\]):(\d+)\s*$/.exec(node);
+      if (!match) fail(option, node, 'host:port, such as 127.0.0.1:7000');
+      return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+    }
+    if (!isPlainObject(node) || typeof node.host !== 'string' || !Number.isInteger(node.port)) {
+      fail(option, node, '{ host, port } or "host:port"');
+    }
+    return { host: node.host, port: node.port };
+  });
 }
 
 function checkedUrl(option: string, url: string): string {

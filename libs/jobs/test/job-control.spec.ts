@@ -283,7 +283,7 @@ describe('concurrency at run time', () => {
       const refs = await producer.jobs.enqueueMany(Array.from({ length: 30 }, () => ({ name: 'work', data: { ms: 150 } })), 'low_priority');
       for (const ref of refs) await finished(producer, ref.id, 60_000);
       // 3 processes x 4 slots = 12 could run at once without the global cap.
-      expect(Number(await redis.get(`${prefix}:maxinflight`))).toBe(3);
+      expect(Number(await redis.get(`{${prefix}}:maxinflight`))).toBe(3);
     } finally {
       await Promise.all(workers.map((w) => kill(w)));
       redis.disconnect();

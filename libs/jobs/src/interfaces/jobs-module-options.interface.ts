@@ -1,5 +1,5 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 
 /**
  * How many finished jobs Redis keeps. `count` keeps at most that many, `age` (seconds) drops older
@@ -34,8 +34,22 @@ export interface QueueConfig {
   maxStalledCount?: number;
 }
 
-/** Redis connection: a `redis://` or `rediss://` URL, or ioredis options. */
-export type JobsConnection = string | RedisOptions;
+/** A Redis Cluster (or a compatible server such as Valkey in cluster mode). */
+export interface JobsClusterConnection {
+  cluster: {
+    /** Seed nodes: `'host:port'` strings or `{ host, port }`. */
+    nodes: Array<string | { host: string; port: number }>;
+    /** ioredis cluster options; per-node settings such as `password` go in `redisOptions`. */
+    options?: ClusterOptions;
+  };
+}
+
+/**
+ * Redis connection: a `redis://` or `rediss://` URL, ioredis options, or `{ cluster }`. On a
+ * cluster each queue's keys carry a hash tag of their own (`{prefix:queue}`), so one queue lives on
+ * one shard and different queues spread over the shards.
+ */
+export type JobsConnection = string | RedisOptions | JobsClusterConnection;
 
 /** Options of {@link JobsModule.forRoot}. Every field is optional. */
 export interface JobsModuleOptions {
@@ -45,7 +59,10 @@ export interface JobsModuleOptions {
    * @example { default: 2, high_priority: 8 }
    */
   queues?: Record<string, number | QueueConfig>;
-  /** Redis to use. When absent: `REDIS_URL` from the environment, else `redis://127.0.0.1:6379`. */
+  /**
+   * Redis to use. When absent: `REDIS_CLUSTER_NODES` from the environment (`host:port,host:port`),
+   * else `REDIS_URL`, else `redis://127.0.0.1:6379`.
+   */
   connection?: JobsConnection;
   /** Redis key prefix of every queue. Default `jobs`. */
   prefix?: string;

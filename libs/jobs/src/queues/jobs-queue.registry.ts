@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobsConnectionError } from '../errors/jobs-connection.error';
-import { closeRedisClient, createRedisClient, logConnectionErrors } from '../redis/redis-client.factory';
-import type { JobsConfig } from '../jobs-config';
+import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
+import { queuePrefix, type JobsConfig } from '../jobs-config';
 
 /**
  * The BullMQ `Queue` of every configured queue, on one shared producer connection. The connection
@@ -16,7 +15,7 @@ import type { JobsConfig } from '../jobs-config';
 export class JobsQueueRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger('JobsModule');
   private readonly queues = new Map<string, Queue>();
-  readonly producer: Redis;
+  readonly producer: RedisClient;
 
   constructor(@Inject(JOBS_CONFIG) private readonly config: JobsConfig) {
     this.producer = createRedisClient(config.connection, {
@@ -27,7 +26,7 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     });
     logConnectionErrors(this.producer, this.logger, 'Producer');
     for (const name of config.queues.keys()) {
-      const queue = new Queue(name, { connection: this.producer, prefix: config.prefix });
+      const queue = new Queue(name, { connection: this.producer, prefix: queuePrefix(config, name) });
       // BullMQ re-emits connection errors on each queue; the producer listener already logs them.
       queue.on('error', () => undefined);
       this.queues.set(name, queue);

@@ -1,8 +1,25 @@
 import { Logger } from '@nestjs/common';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import { isClusterConnection, type ResolvedConnection } from '../jobs-config';
 
-/** Creates an ioredis client from the module's `connection` (URL or options) with role-specific overrides. */
-export function createRedisClient(connection: string | RedisOptions, overrides: RedisOptions): Redis {
+/** A standalone or cluster client: BullMQ takes either. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Creates an ioredis client from the module's `connection` (URL, options or cluster) with
+ * role-specific overrides. On a cluster, `enableOfflineQueue` applies to the cluster client and the
+ * rest to each node.
+ */
+export function createRedisClient(connection: ResolvedConnection, overrides: RedisOptions): RedisClient {
+  if (isClusterConnection(connection)) {
+    const { nodes, options } = connection.cluster;
+    const { enableOfflineQueue, ...nodeOverrides } = overrides;
+    return new Cluster(nodes, {
+      ...options,
+      ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+      redisOptions: { ...options.redisOptions, ...nodeOverrides },
+    });
+  }
   return typeof connection === 'string' ? new Redis(connection, overrides) : new Redis({ ...connection, ...overrides });
 }
 
@@ -25,7 +42,7 @@ export function logConnectionErrors(emitter: { on(event: string, fn: (...args: a
 }
 
 /** Closes a client politely, falling back to a hard disconnect when Redis does not answer. */
-export async function closeRedisClient(client: Redis): Promise<void> {
+export async function closeRedisClient(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   try {
     await Promise.race([client.quit(), new Promise((_, reject) => setTimeout(reject, 1_000).unref())]);

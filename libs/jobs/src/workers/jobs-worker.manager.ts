@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Worker, type KeepJobs } from 'bullmq';
-import type Redis from 'ioredis';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { JobHandlerRegistry } from '../job-handler.registry';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { PayloadValidator } from '../payload/payload-validator';
-import { closeRedisClient, createRedisClient, logConnectionErrors } from '../redis/redis-client.factory';
-import type { JobsConfig, ResolvedQueueConfig } from '../jobs-config';
+import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
+import { queuePrefix, type JobsConfig, type ResolvedQueueConfig } from '../jobs-config';
 import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost } from './job-processor';
 import { WorkerRegistry } from './worker-registry';
 import { controlChannel, parseControlMessage, type ControlMessage } from './worker-control';
@@ -17,7 +16,7 @@ import { METRICS_DATA_POINTS } from '../monitoring/queue-stats';
 interface RunningWorker {
   queue: ResolvedQueueConfig;
   worker: Worker;
-  connection: Redis;
+  connection: RedisClient;
   host: ProcessorHost;
   autoscaler?: Autoscaler;
 }
@@ -32,7 +31,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger('JobsModule');
   private readonly running: RunningWorker[] = [];
   private heartbeat?: NodeJS.Timeout;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private readonly observers: Array<(queue: string, worker: Worker) => void> = [];
 
   constructor(
@@ -94,7 +93,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     };
     worker = new Worker(queue.name, createJobProcessor(host), {
       connection,
-      prefix: this.config.prefix,
+      prefix: queuePrefix(this.config, queue.name),
       concurrency: queue.concurrency,
       // Per-minute finished counts in Redis, for JobService.stats()'s lastMinute.
       metrics: { maxDataPoints: METRICS_DATA_POINTS },
