@@ -39,5 +39,9 @@ export {
   JobTimeoutError,
   JobCancelledError,
 } from './errors';
+/** Opt-in REST admin API (stats, jobs by status, retry, cancel, pause/resume, workers) behind a bearer token. */
+export { JobsAdminModule, JobsAdminAuth, JobsAdminGuard } from './admin';
+/** Options and answers of the admin API. */
+export type { JobsAdminOptions, JobsAdminAsyncOptions, JobsAdminMount, JobSummary, JobPage } from './admin';
 /** `getQueueToken(name)` / `@InjectQueue(name)` give the BullMQ `Queue` behind a configured queue. */
 export { getQueueToken } from '@nestjs/bull-shared';

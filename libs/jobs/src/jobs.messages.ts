@@ -60,6 +60,14 @@ export const Messages = {
   shutdownLeftJobs: (queue: string, ids: string[], ms: number) =>
     `Queue "${queue}": ${ids.length} job(s) still running after ${ms} ms of shutdown grace; ` +
     `left for another worker to pick up: ${ids.join(', ')}`,
+  invalidAdminToken: (token: unknown) =>
+    `JobsAdminModule needs a token: a non-empty string without spaces, got ${token === undefined ? 'none' : typeof token !== 'string' ? `a ${typeof token}` : token ? 'one with spaces' : 'an empty string'}. ` +
+    `Pass a long random secret, e.g. from an environment variable.`,
+  invalidAdminPath: (path: unknown) =>
+    `JobsAdminModule path ${safeJson(path)} is not a URL path. Use segments of letters, digits, "_", "-", "." or "~", such as "admin/jobs".`,
+  adminJobNotFound: (id: string) => `No queue holds a job with id "${id}". It may never have existed or been removed by retention.`,
+  adminRetryNotFailed: (id: string) => `Job "${id}" is not failed, so it cannot be retried. Only failed jobs can.`,
+  adminCancelFinished: (id: string) => `Job "${id}" has already finished, so there is nothing to cancel.`,
 };
 
 function safeJson(value: unknown): string {

@@ -1,0 +1,37 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Messages } from '../jobs.messages';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error';
+import type { JobsAdminOptions } from './jobs-admin-options.interface';
+
+export const JOBS_ADMIN_OPTIONS = Symbol('JOBS_ADMIN_OPTIONS');
+
+/** Checks the admin bearer token. Also usable outside Nest routes (e.g. to guard a dashboard mount). */
+@Injectable()
+export class JobsAdminAuth {
+  private readonly expected: Buffer;
+
+  constructor(@Inject(JOBS_ADMIN_OPTIONS) options: JobsAdminOptions) {
+    this.expected = digest(checkToken(options));
+  }
+
+  /** `'ok'`, `'missing'` (no `Bearer` credentials: answer 401) or `'wrong'` (answer 403). */
+  check(authorization: string | string[] | undefined): 'ok' | 'missing' | 'wrong' {
+    const header = Array.isArray(authorization) ? authorization[0] : authorization;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match) return 'missing';
+    // Hashing first gives equal lengths, so the comparison leaks neither content nor length.
+    return timingSafeEqual(digest(match[1]), this.expected) ? 'ok' : 'wrong';
+  }
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** The token, or `JobsConfigurationError` saying what a usable one looks like. */
+export function checkToken(options: JobsAdminOptions | undefined): string {
+  const token = options?.token as unknown;
+  if (typeof token !== 'string' || token.length === 0 || /\s/.test(token)) {
+    throw new JobsConfigurationError(Messages.invalidAdminToken(token));
+  }
+  return token;
+}
