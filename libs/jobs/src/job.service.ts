@@ -115,7 +115,8 @@ export class JobService {
       status: toStatus(state),
       data: job.data,
       result: (job.returnvalue ?? null) as R | null,
-      error: job.failedReason || null,
+      // An attempt that failed before a successful retry is not the job's error.
+      error: state === 'completed' ? null : job.failedReason || null,
       attemptsMade: job.attemptsMade,
       progress: job.progress as number | object,
       logs: logs.logs,

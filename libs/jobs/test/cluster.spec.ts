@@ -53,7 +53,7 @@ const options = (extra: JobsModuleOptions = {}): JobsModuleOptions => ({
 /** The port of the master that owns a key's slot. */
 async function ownerOf(key: string): Promise<number> {
   const slot = Number(cluster.cli(cluster.nodes[0].port, 'CLUSTER', 'KEYSLOT', key));
-  const slots = (await probe.cluster('SLOTS')) as Array<[number, number, [string, number]]>;
+  const slots = (await probe.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
   return slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
 }
 

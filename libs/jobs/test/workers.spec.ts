@@ -136,7 +136,7 @@ describe('worker pools', () => {
   it('retries with the handler attempts and backoff, counting attempts from 1', async () => {
     const ref = await t.jobs.enqueue({ name: 'flaky' });
     const info = await completed(t, ref.id);
-    expect(info).toMatchObject({ status: 'completed', result: 'third time lucky', attemptsMade: 3 });
+    expect(info).toMatchObject({ status: 'completed', result: 'third time lucky', error: null, attemptsMade: 3 });
     expect(Handlers.attempts).toEqual([1, 2, 3]);
   });
 

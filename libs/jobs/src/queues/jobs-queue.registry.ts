@@ -85,6 +85,22 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Runs start-up work that needs Redis without holding up start-up while Redis is away: it gets
+   * `enqueueTimeoutMs`, and if Redis does not answer in time it runs again once Redis is back.
+   */
+  async atStartup(what: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await this.whenReady(`${what} was postponed`);
+      await this.withDeadline(work(), `${what} was postponed`);
+    } catch (error) {
+      this.logger.warn(`${(error as Error).message} It runs when Redis is back.`);
+      this.producer.once('ready', () => {
+        work().catch((e: Error) => this.logger.error(`${what} failed: ${e.message}`));
+      });
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     await closeRedisClient(this.producer);

@@ -29,7 +29,11 @@ export class JobSchedules implements OnApplicationBootstrap {
     return this.config.routes.get(name) ?? this.handlers.get(name)?.options.queue ?? DEFAULT_QUEUE;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): Promise<void> {
+    return this.queues.atStartup('registering recurring jobs', () => this.sync());
+  }
+
+  private async sync(): Promise<void> {
     const wanted = new Map<string, Set<string>>(this.queues.names().map((q) => [q, new Set<string>()]));
     const upserts: Promise<unknown>[] = [];
     for (const handler of this.handlers.all()) {

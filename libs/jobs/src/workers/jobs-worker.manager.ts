@@ -48,7 +48,9 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     this.listen();
     void this.beat();
     this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
-    await Promise.all(this.running.map((r) => this.applyGlobalConcurrency(r.queue)));
+    await this.queues.atStartup('setting globalConcurrency', () =>
+      Promise.all(this.running.map((r) => this.applyGlobalConcurrency(r.queue))),
+    );
   }
 
   /** Queue name → jobs this process runs at once. */
@@ -126,8 +128,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
 
   private async applyGlobalConcurrency(queue: ResolvedQueueConfig): Promise<void> {
     const q = this.queues.get(queue.name);
-    const apply = queue.globalConcurrency ? q.setGlobalConcurrency(queue.globalConcurrency) : q.removeGlobalConcurrency();
-    await apply.catch((error: Error) => this.logger.error(`Queue "${queue.name}": could not set globalConcurrency: ${error.message}`));
+    await (queue.globalConcurrency ? q.setGlobalConcurrency(queue.globalConcurrency) : q.removeGlobalConcurrency());
   }
 
   /** Subscribes to the control channel, so any process can change concurrency or cancel a job here. */
