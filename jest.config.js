@@ -8,6 +8,8 @@ module.exports = {
   },
   moduleNameMapper: {
     '^nestjs-jobs$': '<rootDir>/libs/jobs/src',
+    // Entry points for features with optional peer dependencies (prom-client, @nestjs/terminus).
+    '^nestjs-jobs/(metrics|health)$': '<rootDir>/libs/jobs/src/$1',
   },
   testEnvironment: 'node',
   // `npm run build` writes dist/libs/jobs/package.json, a second "nestjs-jobs" that jest's module map rejects.

@@ -1,0 +1,7 @@
+// `nestjs-jobs/metrics`: a separate entry point, so apps without prom-client can import `nestjs-jobs`.
+/** Prometheus metrics of the queues and jobs, with a `/metrics` route. */
+export { JobsMetricsModule } from './jobs-metrics.module';
+/** The metrics provider: its `registry`, and `metrics()` for the text format. */
+export { JobsMetrics } from './jobs-metrics.service';
+/** Options of `JobsMetricsModule.register`. */
+export type { JobsMetricsOptions } from './jobs-metrics.service';

@@ -1,0 +1,139 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { Job, Worker } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { JobService } from '../job.service';
+import { JobsWorkerManager } from '../workers/jobs-worker.manager';
+import type { QueueStats } from '../monitoring/queue-stats.interface';
+
+export const JOBS_METRICS_OPTIONS = Symbol('JOBS_METRICS_OPTIONS');
+
+/** Options of `JobsMetricsModule.register`. */
+export interface JobsMetricsOptions {
+  /** Registry to register on. Default: a registry of its own, so apps in one process never clash. */
+  registry?: Registry;
+  /** Metric name prefix. Default `nestjs_jobs_`. */
+  prefix?: string;
+  /** Route of the scrape endpoint, or `false` for none (serve `JobsMetrics.registry` yourself). Default `metrics`. */
+  path?: string | false;
+  /** Histogram buckets in seconds. */
+  buckets?: { wait?: number[]; run?: number[] };
+}
+
+const STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+const DEFAULT_WAIT_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
+const DEFAULT_RUN_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
+
+/**
+ * Prometheus metrics of the jobs. Queue gauges are read from Redis when scraped (one batched
+ * `JobService.stats()` per scrape); job histograms and counters are observed in-process from the
+ * workers' events, with the timestamps the job already carries: no Redis call per job.
+ */
+@Injectable()
+export class JobsMetrics implements OnModuleInit {
+  readonly registry: Registry;
+  private readonly logger = new Logger('JobsMetrics');
+  private readonly waitTime: Histogram<'queue' | 'name'>;
+  private readonly runTime: Histogram<'queue' | 'name'>;
+  private readonly completed: Counter<'queue' | 'name'>;
+  private readonly failed: Counter<'queue' | 'name'>;
+  private readonly retried: Counter<'queue' | 'name'>;
+  private scrape?: Promise<QueueStats[] | undefined>;
+
+  constructor(
+    @Inject(JOBS_METRICS_OPTIONS) options: JobsMetricsOptions,
+    private readonly jobs: JobService,
+    private readonly workers: JobsWorkerManager,
+  ) {
+    const registry = (this.registry = options.registry ?? new Registry());
+    const p = options.prefix ?? 'nestjs_jobs_';
+    const registers = [registry];
+    // Every gauge shares one stats read per scrape: prom-client calls all `collect`s in the same tick.
+    const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge, s: QueueStats) => void) => {
+      const self = this;
+      return new Gauge({
+        name: p + name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          const stats = await self.snapshot();
+          this.reset();
+          for (const s of stats ?? []) fill(this, s);
+        },
+      });
+    };
+    gauge('queue_jobs', 'Jobs in each queue by state.', ['queue', 'state'], (g, s) => {
+      for (const state of STATES) g.set({ queue: s.queue, state }, s.counts[state]);
+    });
+    gauge('queue_paused', '1 when the queue is paused.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.paused ? 1 : 0));
+    gauge('queue_workers', 'Live worker processes serving the queue.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.workers));
+    gauge('queue_concurrency', 'Configured jobs at once per worker process.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.concurrency));
+    gauge('queue_oldest_waiting_seconds', 'How long the next job to run has waited (queue latency).', ['queue'], (g, s) =>
+      g.set({ queue: s.queue }, s.oldestWaitingMs / 1000),
+    );
+    const labelNames = ['queue', 'name'] as const;
+    this.waitTime = new Histogram({
+      name: `${p}job_wait_seconds`,
+      help: 'Time from enqueue (or the end of its delay) to the first start of a job.',
+      labelNames,
+      buckets: options.buckets?.wait ?? DEFAULT_WAIT_BUCKETS,
+      registers,
+    });
+    this.runTime = new Histogram({
+      name: `${p}job_run_seconds`,
+      help: 'Run time of each job attempt.',
+      labelNames,
+      buckets: options.buckets?.run ?? DEFAULT_RUN_BUCKETS,
+      registers,
+    });
+    this.completed = new Counter({ name: `${p}jobs_completed_total`, help: 'Jobs completed.', labelNames, registers });
+    this.failed = new Counter({ name: `${p}jobs_failed_total`, help: 'Jobs failed for good (no attempts left).', labelNames, registers });
+    this.retried = new Counter({ name: `${p}jobs_retried_total`, help: 'Failed attempts that will be retried.', labelNames, registers });
+  }
+
+  onModuleInit(): void {
+    this.workers.observeWorkers((queue, worker) => this.observe(queue, worker));
+  }
+
+  /** The metrics in Prometheus text format. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private observe(queue: string, worker: Worker): void {
+    worker.on('active', (job: Job) => {
+      // First start only: later attempts' waits include the retry backoff.
+      if (job.attemptsStarted > 1 || !job.processedOn) return;
+      const ready = job.timestamp + (job.delay || 0);
+      this.waitTime.observe({ queue, name: job.name }, Math.max(0, job.processedOn - ready) / 1000);
+    });
+    worker.on('completed', (job: Job) => {
+      this.observeRun(queue, job);
+      this.completed.inc({ queue, name: job.name });
+    });
+    worker.on('failed', (job: Job | undefined) => {
+      if (!job) return;
+      this.observeRun(queue, job);
+      // BullMQ sets finishedOn only when the job fails for good; a retried attempt has none.
+      (job.finishedOn ? this.failed : this.retried).inc({ queue, name: job.name });
+    });
+  }
+
+  private observeRun(queue: string, job: Job): void {
+    if (!job.processedOn) return;
+    const end = job.finishedOn || Date.now();
+    this.runTime.observe({ queue, name: job.name }, Math.max(0, end - job.processedOn) / 1000);
+  }
+
+  private snapshot(): Promise<QueueStats[] | undefined> {
+    this.scrape ??= this.jobs
+      .stats()
+      .catch((error: Error) => {
+        // A scrape while Redis is away still serves the in-process metrics; the queue gauges go empty.
+        this.logger.warn(`Queue gauges left empty for this scrape: ${error.message}`);
+        return undefined;
+      })
+      .finally(() => setImmediate(() => (this.scrape = undefined)));
+    return this.scrape;
+  }
+}
