@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { JobsModule, type JobsModuleOptions } from 'nestjs-jobs';
+import { JobsAdminModule, JobsModule, type JobsModuleOptions } from 'nestjs-jobs';
+import { JobsMetricsModule } from 'nestjs-jobs/metrics';
+import { JobsHealthModule } from 'nestjs-jobs/health';
 import { BackupJobs } from './jobs/backup.jobs';
 import { DiscoveryJobs } from './jobs/discovery.jobs';
 import { ReportJobs } from './jobs/report.jobs';
@@ -14,13 +16,22 @@ export const DEMO_JOBS_OPTIONS: JobsModuleOptions = {
   prefix: process.env.JOBS_PREFIX || 'netbox-demo',
 };
 
+/** The admin API's bearer token. The fallback is for local demos only (the demo listens on 127.0.0.1). */
+export const DEMO_ADMIN_TOKEN = process.env.JOBS_ADMIN_TOKEN || 'demo-admin-token';
+
 /** The network-inventory demo. `overrides` lets tests point it at their own Redis prefix. */
 @Module({})
 export class AppModule {
   static register(overrides: JobsModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [JobsModule.forRoot({ ...DEMO_JOBS_OPTIONS, ...overrides })],
+      imports: [
+        JobsModule.forRoot({ ...DEMO_JOBS_OPTIONS, ...overrides }),
+        // /admin/jobs/* (Authorization: Bearer $JOBS_ADMIN_TOKEN), /metrics, /health.
+        JobsAdminModule.register({ path: 'admin/jobs', token: DEMO_ADMIN_TOKEN }),
+        JobsMetricsModule.register(),
+        JobsHealthModule.register({ path: 'health' }),
+      ],
       providers: [BackupJobs, DiscoveryJobs, ReportJobs],
       controllers: [JobsController],
     };
