@@ -163,7 +163,8 @@ export class JobService {
   /**
    * Sets how many jobs of `queue` each live worker process runs at once, within about a second and
    * without a restart (it turns autoscaling off for that queue in those processes). Processes
-   * started later use the configured value. Resolves with the number of processes reached.
+   * started later use the configured value. Resolves with the number of processes reached (on a Redis
+   * Cluster, only those subscribed through the node that took the message; `workers()` shows them all).
    */
   async setConcurrency(queue: string, concurrency: number): Promise<number> {
     if (!this.queues.has(queue)) throw new UnknownQueueError(String(queue), this.queues.names());

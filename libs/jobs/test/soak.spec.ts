@@ -73,6 +73,11 @@ describe('Redis outage', () => {
       await waitFor(async () => (await jobs.get(after.id))?.status === 'completed', 30_000, 'worker to resume');
       // Data written before the restart survived it (AOF).
       expect((await jobs.get(before.id))?.status).toBe('completed');
+      // The enqueue that was rejected during the outage was not added later: only before and after exist.
+      const probe = new Redis(redis.url);
+      const completed = await probe.zrange(`${prefix}:default:completed`, 0, -1);
+      probe.disconnect();
+      expect(completed.sort()).toEqual([before.id, after.id].sort());
     } finally {
       await kill(worker);
       await app.close();

@@ -160,7 +160,9 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async beat(): Promise<void> {
+    // At start-up the producer may still be connecting: wait for it rather than lose the first beat.
     // While Redis is away the beat fails; the next one after reconnecting restores the entry.
+    if (this.queues.producer.status !== 'ready') await this.queues.whenReady().catch(() => undefined);
     await this.registry.beat(this.concurrency()).catch(() => undefined);
   }
 
