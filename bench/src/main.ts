@@ -18,7 +18,7 @@ type Scenario = (typeof SCENARIOS)[number];
 /** Sizes from the issue; --quick shrinks each so the whole run stays under a minute. */
 const SIZES = {
   full: {
-    throughput: { jobs: 20_000, rounds: 3, concurrencies: [1, 8, 50] },
+    throughput: { jobs: 20_000, rounds: 5, concurrencies: [1, 8, 50] },
     enqueue: { jobs: 20_000, rounds: 4, batch: 1_000 },
     isolation: { urgentPerSec: 50, seconds: 20, urgentMs: 5, slowJobs: 400, slowMs: 200 },
     memory: { jobs: 100_000, every: 10_000, baselineJobs: 20_000 },

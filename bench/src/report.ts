@@ -92,7 +92,7 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     parts.push(`## 1. Throughput (${n0(t.jobs)} no-op jobs, median jobs/s of ${t.rounds} alternating rounds; ratios are the median of each round's ratio)`);
     parts.push(
       table(
-        ['concurrency', '(a) raw bullmq', '(b) @nestjs/bullmq', '(c) nestjs-jobs', 'c/a', 'c/b', 'Redis cmds/job a / b / c'],
+        ['concurrency', '(a) raw bullmq', '(b) @nestjs/bullmq', '(c) nestjs-jobs', 'c/a', 'c/b', 'Redis cmds/job a / b / c', 'CPU µs/job, Node a / b / c', 'CPU µs/job, Redis a / b / c'],
         t.rows.map((r) => [
           r.concurrency,
           n0(r.raw),
@@ -101,6 +101,8 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
           r3(r.cOverA),
           r3(r.cOverB),
           `${r.redisCallsPerJob.raw.toFixed(1)} / ${r.redisCallsPerJob.nestBullmq.toFixed(1)} / ${r.redisCallsPerJob.nestjsJobs.toFixed(1)}`,
+          `${r.cpuUsPerJob.raw.toFixed(0)} / ${r.cpuUsPerJob.nestBullmq.toFixed(0)} / ${r.cpuUsPerJob.nestjsJobs.toFixed(0)}`,
+          `${r.redisCpuUsPerJob.raw.toFixed(0)} / ${r.redisCpuUsPerJob.nestBullmq.toFixed(0)} / ${r.redisCpuUsPerJob.nestjsJobs.toFixed(0)}`,
         ]),
       ),
     );

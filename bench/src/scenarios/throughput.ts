@@ -13,6 +13,10 @@ export interface ThroughputRun {
   /** Redis commands per job while consuming (EVALSHA counts as one), from INFO commandstats. */
   redisCallsPerJob: number;
   redisCalls: Record<string, number>;
+  /** CPU time per job of this process (the consumer; nothing else runs meanwhile), in µs: steadier than jobs/s under load. */
+  cpuUsPerJob: number;
+  /** CPU time per job of redis-server, in µs, from INFO cpu. */
+  redisCpuUsPerJob: number;
 }
 
 export interface ThroughputRow {
@@ -25,6 +29,9 @@ export interface ThroughputRow {
   cOverA: number;
   cOverB: number;
   redisCallsPerJob: Record<ContenderId, number>;
+  /** Medians of the per-run figures. */
+  cpuUsPerJob: Record<ContenderId, number>;
+  redisCpuUsPerJob: Record<ContenderId, number>;
 }
 
 export interface ThroughputResult {
@@ -50,7 +57,10 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
         for (const { id } of rotate(CONTENDERS, round)) {
           const run = await runOnce(redis, admin, id, concurrency, opts.jobs);
           runs.push({ ...run, round });
-          log(`  throughput c=${concurrency} round ${round + 1}/${opts.rounds} ${id.padEnd(10)} ${Math.round(run.jobsPerSec).toLocaleString('en-US')} jobs/s, ${run.redisCallsPerJob.toFixed(2)} Redis calls/job`);
+          log(
+            `  throughput c=${concurrency} round ${round + 1}/${opts.rounds} ${id.padEnd(10)} ${Math.round(run.jobsPerSec).toLocaleString('en-US')} jobs/s, ` +
+              `${run.redisCallsPerJob.toFixed(2)} Redis calls/job, CPU/job ${run.cpuUsPerJob.toFixed(0)} µs here + ${run.redisCpuUsPerJob.toFixed(0)} µs Redis`,
+          );
         }
       }
     }
@@ -66,7 +76,10 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
           .filter((r) => r.concurrency === concurrency && r.contender === top)
           .map((t) => t.jobsPerSec / runs.find((b) => b.concurrency === concurrency && b.contender === bottom && b.round === t.round)!.jobsPerSec),
       );
-    const calls = (id: ContenderId) => median(runs.filter((r) => r.concurrency === concurrency && r.contender === id).map((r) => r.redisCallsPerJob));
+    const of = (id: ContenderId, pick: (r: ThroughputRun) => number) =>
+      median(runs.filter((r) => r.concurrency === concurrency && r.contender === id).map(pick));
+    const calls = (id: ContenderId) => of(id, (r) => r.redisCallsPerJob);
+    const per = (pick: (r: ThroughputRun) => number) => ({ raw: of('raw', pick), nestBullmq: of('nestBullmq', pick), nestjsJobs: of('nestjsJobs', pick) });
     const raw = rate('raw');
     const nestBullmq = rate('nestBullmq');
     const nestjsJobs = rate('nestjsJobs');
@@ -78,6 +91,8 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
       cOverA: ratio('nestjsJobs', 'raw'),
       cOverB: ratio('nestjsJobs', 'nestBullmq'),
       redisCallsPerJob: { raw: calls('raw'), nestBullmq: calls('nestBullmq'), nestjsJobs: calls('nestjsJobs') },
+      cpuUsPerJob: per((r) => r.cpuUsPerJob),
+      redisCpuUsPerJob: per((r) => r.redisCpuUsPerJob),
     };
   });
   return { jobs: opts.jobs, rounds: opts.rounds, runs, rows };
@@ -102,6 +117,8 @@ async function runOnce(redis: PrivateRedis, admin: Redis, id: ContenderId, concu
     // Let every contender's worker reach its blocking wait for jobs before timing.
     await sleep(300);
     await admin.config('RESETSTAT');
+    const redisCpu0 = await redisCpuUs(admin);
+    const cpu0 = process.cpuUsage();
     const t0 = now();
     await queue.resume();
     // Generous: a tenth of the anchor rate would still finish.
@@ -109,6 +126,8 @@ async function runOnce(redis: PrivateRedis, admin: Redis, id: ContenderId, concu
     await waitUntil(() => started >= jobs, limit, `${id} to start ${jobs} jobs`, 5);
     await waitUntil(async () => (await queue.getJobCountByTypes('wait', 'active', 'prioritized')) === 0, 30_000, `${id} to finish`, 2);
     const ms = now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const redisCpu = (await redisCpuUs(admin)) - redisCpu0;
     const stats = await commandStats(admin);
     // Exclude the bench's own bookkeeping (RESETSTAT, INFO, the resume and the count polls).
     for (const own of ['config|resetstat', 'info', 'config']) delete stats[own];
@@ -120,9 +139,18 @@ async function runOnce(redis: PrivateRedis, admin: Redis, id: ContenderId, concu
       jobsPerSec: (jobs / ms) * 1000,
       redisCallsPerJob: sum(Object.values(stats)) / jobs,
       redisCalls: stats,
+      cpuUsPerJob: (cpu.user + cpu.system) / jobs,
+      redisCpuUsPerJob: redisCpu / jobs,
     };
   } finally {
     await consumer.close();
     await queue.close();
   }
+}
+
+/** redis-server's CPU time so far (user + system), in µs. */
+async function redisCpuUs(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  const read = (field: string) => Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
 }
