@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
 import { JobsAdminModule, JobsModule, type JobsModuleOptions } from 'nestjs-jobs';
 import { JobsMetricsModule } from 'nestjs-jobs/metrics';
@@ -6,6 +7,7 @@ import { BackupJobs } from './jobs/backup.jobs';
 import { DiscoveryJobs } from './jobs/discovery.jobs';
 import { ReportJobs } from './jobs/report.jobs';
 import { JobsController } from './http/jobs.controller';
+import { DashboardModule } from './dashboard/dashboard.module';
 
 /**
  * The demo's queues, NetBox-style: urgent work gets many slots, slow work few, everything else
@@ -16,8 +18,11 @@ export const DEMO_JOBS_OPTIONS: JobsModuleOptions = {
   prefix: process.env.JOBS_PREFIX || 'netbox-demo',
 };
 
-/** The admin API's bearer token. The fallback is for local demos only (the demo listens on 127.0.0.1). */
-export const DEMO_ADMIN_TOKEN = process.env.JOBS_ADMIN_TOKEN || 'demo-admin-token';
+/** True when JOBS_ADMIN_TOKEN is unset and the demo made up a token for this run (main.ts logs it once). */
+export const DEMO_ADMIN_TOKEN_GENERATED = !process.env.JOBS_ADMIN_TOKEN;
+
+/** The admin token (admin API and dashboard): JOBS_ADMIN_TOKEN, else a random one per process, never a fixed default. */
+export const DEMO_ADMIN_TOKEN = process.env.JOBS_ADMIN_TOKEN || randomBytes(24).toString('base64url');
 
 /** The network-inventory demo. `overrides` lets tests point it at their own Redis prefix. */
 @Module({})
@@ -31,6 +36,11 @@ export class AppModule {
         JobsAdminModule.register({ path: 'admin/jobs', token: DEMO_ADMIN_TOKEN }),
         JobsMetricsModule.register(),
         JobsHealthModule.register({ path: 'health' }),
+        // bull-board at /admin/queues, same token (Bearer, or Basic admin:<token> in a browser).
+        DashboardModule.register({
+          token: DEMO_ADMIN_TOKEN,
+          queues: [...new Set(['default', ...Object.keys(overrides.queues ?? DEMO_JOBS_OPTIONS.queues ?? {})])],
+        }),
       ],
       providers: [BackupJobs, DiscoveryJobs, ReportJobs],
       controllers: [JobsController],
