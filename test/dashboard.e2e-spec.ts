@@ -32,7 +32,7 @@ describe('bull-board dashboard at /admin/queues (Chromium)', () => {
     }
     t = await startDemoApp();
     await t.app.listen(0, '127.0.0.1');
-    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    base = await t.app.getUrl();
     // launch() gives every run a fresh temporary profile (user-data dir) and removes it on close.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
   }, 60_000);
