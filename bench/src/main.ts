@@ -9,10 +9,12 @@ import { runThroughput } from './scenarios/throughput';
 import { runEnqueue } from './scenarios/enqueue';
 import { runIsolation } from './scenarios/isolation';
 import { runMemory } from './scenarios/memory';
+import { runAutoscale } from './scenarios/autoscale';
+import { runScaleout } from './scenarios/scaleout';
 import { checkTargets, toMarkdown, type BenchResults, type MachineInfo } from './report';
 import { renderCharts } from './charts';
 
-const SCENARIOS = ['throughput', 'enqueue', 'isolation', 'memory'] as const;
+const SCENARIOS = ['throughput', 'enqueue', 'isolation', 'memory', 'autoscale', 'scaleout'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes from the issue; --quick shrinks each so the whole run stays under a minute. */
@@ -22,12 +24,16 @@ const SIZES = {
     enqueue: { jobs: 20_000, rounds: 4, batch: 1_000 },
     isolation: { urgentPerSec: 50, seconds: 20, urgentMs: 5, slowJobs: 400, slowMs: 200 },
     memory: { jobs: 100_000, every: 10_000, baselineJobs: 20_000 },
+    autoscale: { jobs: 2_000, jobMs: 20, min: 2, max: 32 },
+    scaleout: { jobsPerQueue: 5_000, processes: [1, 2, 4] },
   },
   quick: {
     throughput: { jobs: 2_000, rounds: 1, concurrencies: [1, 8, 50] },
     enqueue: { jobs: 2_000, rounds: 2, batch: 500 },
     isolation: { urgentPerSec: 50, seconds: 3, urgentMs: 5, slowJobs: 40, slowMs: 200 },
     memory: { jobs: 10_000, every: 2_000, baselineJobs: 2_000 },
+    autoscale: { jobs: 300, jobMs: 20, min: 2, max: 16 },
+    scaleout: { jobsPerQueue: 300, processes: [1, 2] },
   },
 };
 
@@ -90,6 +96,8 @@ async function main(): Promise<number> {
         if (scenario === 'enqueue') results.enqueue = await runEnqueue(redis, sizes.enqueue);
         if (scenario === 'isolation') results.isolation = await runIsolation(redis, sizes.isolation);
         if (scenario === 'memory') results.memory = await runMemory(redis, sizes.memory);
+        if (scenario === 'autoscale') results.autoscale = await runAutoscale(redis, sizes.autoscale);
+        if (scenario === 'scaleout') results.scaleout = await runScaleout(redis, sizes.scaleout);
       } catch (error) {
         log(`  ${scenario} failed: ${(error as Error).stack}`);
         results.errors.push({ scenario, message: (error as Error).message });

@@ -1,6 +1,8 @@
 import type { ThroughputResult } from './scenarios/throughput';
 import type { EnqueueResult } from './scenarios/enqueue';
 import type { IsolationResult } from './scenarios/isolation';
+import type { AutoscaleResult } from './scenarios/autoscale';
+import type { ScaleoutResult } from './scenarios/scaleout';
 import type { MemoryResult } from './scenarios/memory';
 import { mb } from './scenarios/memory';
 
@@ -32,6 +34,8 @@ export interface BenchResults {
   enqueue?: EnqueueResult;
   isolation?: IsolationResult;
   memory?: MemoryResult;
+  autoscale?: AutoscaleResult;
+  scaleout?: ScaleoutResult;
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
 }
@@ -137,6 +141,36 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
   if (mem) {
     parts.push(`## 4. Memory (one worker process, ${n0(mem.jobs)} validated jobs, after forced GC)`);
     parts.push(table(['jobs run', 'RSS (MB)', 'heap used (MB)'], mem.samples.map((s) => [n0(s.jobs), mb(s.rss), mb(s.heapUsed)])));
+  }
+  const auto = results.autoscale;
+  if (auto) {
+    const o = auto.options;
+    parts.push(`## 5. Autoscaling (a burst of ${n0(o.jobs)} jobs of ${o.jobMs} ms on one queue)`);
+    parts.push(
+      table(
+        ['concurrency', 'drain time (s)'],
+        [
+          [`fixed at ${o.min}`, (auto.fixedMs / 1000).toFixed(2)],
+          [`autoscaling { min: ${o.min}, max: ${o.max} }`, (auto.autoscaledMs / 1000).toFixed(2)],
+          ['speed-up (fixed / autoscaling)', `${auto.speedup.toFixed(2)}x`],
+        ],
+      ),
+    );
+  }
+  const scale = results.scaleout;
+  if (scale) {
+    parts.push(
+      `## 6. Scale-out (4 queues x ${n0(scale.options.jobsPerQueue)} no-op jobs, concurrency 8 per queue per process; one Redis vs a 3-master Redis Cluster, all on this machine)`,
+    );
+    parts.push(
+      table(
+        ['worker processes', 'single Redis (jobs/s)', 'cluster (jobs/s)', 'cluster / single', 'vs 1 process: single', 'vs 1 process: cluster'],
+        scale.options.processes.map((n) => {
+          const rate = (kind: string) => scale.cases.find((c) => c.redis === kind && c.processes === n)!.jobsPerSec;
+          return [String(n), n0(rate('single')), n0(rate('cluster')), r3(scale.clusterRatio[n]), r3(scale.processRatio.single[n]), r3(scale.processRatio.cluster[n])];
+        }),
+      ),
+    );
   }
   if (results.targets.length) {
     parts.push(results.mode === 'full' ? '## Targets' : '## Targets (quick run: shown, not assessed)');
