@@ -32,8 +32,8 @@ const SIZES = {
     enqueue: { jobs: 2_000, rounds: 2, batch: 500 },
     isolation: { urgentPerSec: 50, seconds: 3, urgentMs: 5, slowJobs: 40, slowMs: 200 },
     memory: { jobs: 10_000, every: 2_000, baselineJobs: 2_000 },
-    autoscale: { jobs: 300, jobMs: 20, min: 2, max: 16 },
-    scaleout: { jobsPerQueue: 300, processes: [1, 2] },
+    autoscale: { jobs: 200, jobMs: 20, min: 2, max: 16 },
+    scaleout: { jobsPerQueue: 200, processes: [1, 2] },
   },
 };
 

@@ -14,14 +14,15 @@ import { controlChannel, type ControlMessage } from './workers/worker-control';
 import { readQueueStats } from './monitoring/queue-stats';
 import type { QueueStats } from './monitoring/queue-stats.interface';
 
-/** What `JobService.cancel` did. */
-export type CancelOutcome = 'removed' | 'signalled' | 'finished' | 'not-found';
 import { checkJobId, toBullJobOptions } from './utils/enqueue-options';
 import { UnknownJobError } from './errors/unknown-job.error';
 import { UnknownQueueError } from './errors/unknown-queue.error';
 import { JobValidationError } from './errors/job-validation.error';
 import type { JobsConfig } from './jobs-config';
 import type { JobInfo, JobRef, JobRequest, JobStatus } from './interfaces/job.interface';
+
+/** What `JobService.cancel` did. */
+export type CancelOutcome = 'removed' | 'signalled' | 'finished' | 'not-found';
 
 const READ_FAILED = 'the job could not be read';
 const CHANGE_FAILED = 'nothing was changed';
