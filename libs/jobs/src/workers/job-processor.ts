@@ -29,12 +29,27 @@ export class InFlightJobs {
    * `stop` is called: then the worker slot is freed even if the handler ignores its signal, and
    * whatever it returns later is discarded.
    */
-  run<T>(id: string, work: Promise<T>): Promise<T> {
-    let stop!: (error: Error) => void;
-    const stopped = new Promise<never>((_, reject) => (stop = reject));
-    const settled = Promise.race([work, stopped]).finally(() => this.running.delete(id));
-    this.running.set(id, { settled, stop });
-    return settled;
+  run<T>(id: string, work: Promise<T>, onSettled?: () => void): Promise<T> {
+    // One promise per job that either the handler or stop() settles: cheaper than racing two.
+    const entry = {} as RunningJob;
+    entry.settled = new Promise<T>((resolve, reject) => {
+      let open = true;
+      const settle = (finish: () => void) => {
+        if (!open) return;
+        open = false;
+        // A timed-out job may already run again here under the same id: only remove our own entry.
+        if (this.running.get(id) === entry) this.running.delete(id);
+        onSettled?.();
+        finish();
+      };
+      entry.stop = (error) => settle(() => reject(error));
+      work.then(
+        (value) => settle(() => resolve(value)),
+        (error) => settle(() => reject(error)),
+      );
+    });
+    this.running.set(id, entry);
+    return entry.settled as Promise<T>;
   }
 
   /** Ends job `id` with `error` if it runs here. Returns whether it did. */
@@ -109,7 +124,7 @@ export function createJobProcessor(host: ProcessorHost) {
       host.abort(id, 'timeout');
       inFlight.stop(id, new JobTimeoutError(timeoutMs));
     }, timeoutMs);
-    return inFlight.run(id, handler.invoke(data, ctx)).finally(() => clearTimeout(timer));
+    return inFlight.run(id, handler.invoke(data, ctx), () => clearTimeout(timer));
   };
 }
 
