@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { UnknownQueueError, type QueueStats } from 'nestjs-jobs';
-import { finishedInLastMinute } from '../src/monitoring/queue-stats';
+import { FinishedJobsCounter } from '../src/workers/finished-jobs-counter';
 import { countJobs, createJobsApp, sleep, waitFor, type JobsTestApp } from './support/test-app';
 import { MonitoringHandlers } from './support/monitoring-handlers';
 
@@ -27,8 +27,9 @@ describe('JobService.stats()', () => {
     await t.jobs.enqueueMany([{ name: 'ok' }, { name: 'ok' }, { name: 'ok' }, { name: 'boom' }, { name: 'boom' }], 'fast');
     const fast = await waitFor(async () => {
       const s = byQueue(await t.jobs.stats(), 'fast');
-      return s.counts.completed === 3 && s.counts.failed === 2 && s.workers === 1 ? s : null;
-    }, 10_000, 'fast to finish 5 jobs');
+      // lastMinute arrives with the worker's next heartbeat (every 200 ms here).
+      return s.counts.completed === 3 && s.counts.failed === 2 && s.workers === 1 && s.lastMinute.completed + s.lastMinute.failed === 5 ? s : null;
+    }, 10_000, 'fast to finish 5 jobs and report them');
     expect(fast).toEqual({
       queue: 'fast',
       counts: { waiting: 0, active: 0, delayed: 0, completed: 3, failed: 2 },
@@ -70,20 +71,32 @@ describe('JobService.stats()', () => {
   });
 });
 
-describe('finishedInLastMinute', () => {
-  const at = (minute: number, second: number) => minute * 60_000 + second * 1000;
+describe('FinishedJobsCounter', () => {
+  const T0 = 1_800_000_000_000;
+  const at = (seconds: number) => T0 + seconds * 1000;
 
-  it('counts this minute fully and the previous minute by the share still inside the last 60 s', () => {
-    const metrics = { meta: { count: 30, prevTS: at(10, 5), prevCount: 20 }, data: [60] };
-    // 10 this minute; 45 s into minute 10, a quarter of minute 9 (60 jobs) is still in the window.
-    expect(finishedInLastMinute(metrics, at(10, 45))).toBe(10 + 15);
-    // Next minute: minute 10's 10 jobs count by the share left (half at 30 s).
-    expect(finishedInLastMinute(metrics, at(11, 30))).toBe(5);
-    // Two minutes later nothing is recent.
-    expect(finishedInLastMinute(metrics, at(12, 0))).toBe(0);
+  it('counts what finished in the last 60 s and forgets older jobs', () => {
+    const counter = new FinishedJobsCounter();
+    counter.completed(at(0));
+    counter.completed(at(0.5));
+    counter.failed(at(10));
+    counter.completed(at(59));
+    expect(counter.lastMinute(at(59))).toEqual({ completed: 3, failed: 1 });
+    // At 60 s the jobs of second 0 have left the window.
+    expect(counter.lastMinute(at(60))).toEqual({ completed: 1, failed: 1 });
+    expect(counter.lastMinute(at(70))).toEqual({ completed: 1, failed: 0 });
+    expect(counter.lastMinute(at(200))).toEqual({ completed: 0, failed: 0 });
   });
 
-  it('is 0 before any job has finished', () => {
-    expect(finishedInLastMinute({ meta: { count: 0, prevTS: 0, prevCount: 0 }, data: [] }, Date.now())).toBe(0);
+  it('reuses a bucket a minute later without carrying its old count', () => {
+    const counter = new FinishedJobsCounter();
+    counter.completed(at(5));
+    counter.completed(at(5));
+    counter.completed(at(65)); // the same bucket as second 5
+    expect(counter.lastMinute(at(65))).toEqual({ completed: 1, failed: 0 });
+  });
+
+  it('is zero before any job has finished', () => {
+    expect(new FinishedJobsCounter().lastMinute()).toEqual({ completed: 0, failed: 0 });
   });
 });

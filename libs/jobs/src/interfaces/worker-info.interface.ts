@@ -8,6 +8,8 @@ export interface WorkerInfo {
   queues: string[];
   /** Queue name → jobs this process runs at once. */
   concurrency: Record<string, number>;
+  /** Queue name → jobs this process finished in the 60 s before `lastSeen` (failed: finally, not retried). */
+  lastMinute: Record<string, { completed: number; failed: number }>;
   startedAt: Date;
   /** When the process last wrote its heartbeat. */
   lastSeen: Date;

@@ -18,8 +18,9 @@ export interface QueueStats {
   /** Milliseconds the next job to run has been waiting (queue latency); 0 when none waits. */
   oldestWaitingMs: number;
   /**
-   * Jobs that finished in the last minute, across all processes, from BullMQ's per-minute metrics:
-   * this minute so far plus the share of the previous minute that falls in the last 60 s.
+   * Jobs that finished in the last 60 s, summed over the live worker processes serving the queue,
+   * as of their last heartbeat (so up to `heartbeatIntervalMs` old). Failed counts final failures
+   * only, not attempts that will be retried.
    */
   lastMinute: { completed: number; failed: number };
 }

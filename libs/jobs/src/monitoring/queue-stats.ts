@@ -4,11 +4,6 @@ import type { ResolvedQueueConfig } from '../jobs-config';
 import type { WorkerInfo } from '../interfaces/worker-info.interface';
 import type { QueueStats } from './queue-stats.interface';
 
-/** Per-minute data points BullMQ keeps per queue for `lastMinute` (one day's worth: a few KB). */
-export const METRICS_DATA_POINTS = 24 * 60;
-
-const MINUTE = 60_000;
-
 /** The two reads needed here; a standalone or cluster client both have them. */
 type KeyReader = Pick<Redis, 'lindex' | 'hmget'>;
 
@@ -20,13 +15,17 @@ export async function readQueueStats(
   workers: readonly WorkerInfo[],
   now = Date.now(),
 ): Promise<QueueStats> {
-  const [counts, paused, completed, failed, oldest] = await Promise.all([
+  const [counts, paused, oldest] = await Promise.all([
     queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
     queue.isPaused(),
-    queue.getMetrics('completed', 0, 0),
-    queue.getMetrics('failed', 0, 0),
     oldestWaitingSince(queue, redis),
   ]);
+  const serving = workers.filter((w) => w.queues.includes(queue.name));
+  const lastMinute = { completed: 0, failed: 0 };
+  for (const worker of serving) {
+    lastMinute.completed += worker.lastMinute[queue.name]?.completed ?? 0;
+    lastMinute.failed += worker.lastMinute[queue.name]?.failed ?? 0;
+  }
   return {
     queue: queue.name,
     counts: {
@@ -38,9 +37,9 @@ export async function readQueueStats(
     },
     paused,
     concurrency: config.concurrency,
-    workers: workers.filter((w) => w.queues.includes(queue.name)).length,
+    workers: serving.length,
     oldestWaitingMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
-    lastMinute: { completed: finishedInLastMinute(completed, now), failed: finishedInLastMinute(failed, now) },
+    lastMinute,
   };
 }
 
@@ -55,32 +54,4 @@ async function oldestWaitingSince(queue: Queue, redis: KeyReader): Promise<numbe
   const [timestamp, delay] = await redis.hmget(queue.toKey(id), 'timestamp', 'delay');
   if (!timestamp) return undefined;
   return Number(timestamp) + (Number(delay) || 0);
-}
-
-interface BullMetrics {
-  meta: { count: number; prevTS: number; prevCount: number };
-  data: number[];
-}
-
-/**
- * BullMQ counts finished jobs in `meta.count` and, when a job finishes in a later minute than
- * `meta.prevTS`, pushes the previous minute's total onto `data`. So `count - prevCount` jobs finished
- * in prevTS's minute and `data[0]` in the minute before it. A sliding-window estimate over the two
- * minutes gives the last 60 s without a Redis write per job of our own.
- */
-export function finishedInLastMinute({ meta, data }: BullMetrics, now: number): number {
-  if (!meta.prevTS) return 0;
-  const bucket = Math.floor(meta.prevTS / MINUTE);
-  const current = Math.floor(now / MINUTE);
-  const inBucket = Math.max(0, meta.count - meta.prevCount);
-  let thisMinute = 0;
-  let previousMinute = 0;
-  if (current === bucket) {
-    thisMinute = inBucket;
-    previousMinute = data[0] ?? 0;
-  } else if (current === bucket + 1) {
-    previousMinute = inBucket;
-  }
-  const previousShare = 1 - (now % MINUTE) / MINUTE;
-  return thisMinute + Math.round(previousMinute * previousShare);
 }

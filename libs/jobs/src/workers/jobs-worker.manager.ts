@@ -11,13 +11,14 @@ import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost 
 import { WorkerRegistry } from './worker-registry';
 import { controlChannel, parseControlMessage, type ControlMessage } from './worker-control';
 import { Autoscaler } from './autoscaler';
-import { METRICS_DATA_POINTS } from '../monitoring/queue-stats';
+import { FinishedJobsCounter } from './finished-jobs-counter';
 
 interface RunningWorker {
   queue: ResolvedQueueConfig;
   worker: Worker;
   connection: RedisClient;
   host: ProcessorHost;
+  finished: FinishedJobsCounter;
   autoscaler?: Autoscaler;
 }
 
@@ -97,8 +98,6 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       connection,
       prefix: queuePrefix(this.config, queue.name),
       concurrency: queue.concurrency,
-      // Per-minute finished counts in Redis, for JobService.stats()'s lastMinute.
-      metrics: { maxDataPoints: METRICS_DATA_POINTS },
       removeOnComplete: toKeep(queue.removeOnComplete),
       removeOnFail: toKeep(queue.removeOnFail),
       ...(queue.limiter && { limiter: queue.limiter }),
@@ -107,15 +106,19 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       ...(queue.maxStalledCount !== undefined && { maxStalledCount: queue.maxStalledCount }),
     });
     logConnectionErrors(worker, this.logger, `Worker "${queue.name}"`);
+    // Counted in memory and sent with the heartbeat, for stats().lastMinute: no Redis work per job.
+    const finished = new FinishedJobsCounter();
+    worker.on('completed', () => finished.completed());
     worker.on('failed', (job, error) => {
       if (!job) return;
       const attempts = job.opts.attempts ?? 1;
       const final = job.attemptsMade >= attempts || error?.name === 'UnrecoverableError' || error?.name === 'JobCancelledError';
+      if (final) finished.failed();
       this.logger.warn(
         `Job ${job.name}#${job.id} on queue "${queue.name}" failed (attempt ${job.attemptsMade}/${attempts}${final ? ', final' : ', will retry'}): ${error?.message}`,
       );
     });
-    const running: RunningWorker = { queue, worker, connection, host };
+    const running: RunningWorker = { queue, worker, connection, host, finished };
     if (queue.autoscale) {
       running.autoscaler = new Autoscaler(queue.autoscale, this.queues.get(queue.name), (n) => this.setConcurrency(queue.name, n));
       running.autoscaler.start();
@@ -163,7 +166,9 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     // At start-up the producer may still be connecting: wait for it rather than lose the first beat.
     // While Redis is away the beat fails; the next one after reconnecting restores the entry.
     if (this.queues.producer.status !== 'ready') await this.queues.whenReady().catch(() => undefined);
-    await this.registry.beat(this.concurrency()).catch(() => undefined);
+    const now = Date.now();
+    const lastMinute = Object.fromEntries(this.running.map((r) => [r.queue.name, r.finished.lastMinute(now)]));
+    await this.registry.beat(this.concurrency(), lastMinute).catch(() => undefined);
   }
 
   /**

@@ -29,13 +29,14 @@ export class WorkerRegistry {
   }
 
   /** Writes this process's heartbeat. Errors (Redis away) are the caller's to ignore. */
-  async beat(concurrency: Record<string, number>): Promise<void> {
+  async beat(concurrency: Record<string, number>, lastMinute: WorkerInfo['lastMinute']): Promise<void> {
     const info: WorkerInfo = {
       id: this.id,
       host: hostname(),
       pid: process.pid,
       queues: Object.keys(concurrency),
       concurrency,
+      lastMinute,
       startedAt: this.startedAt,
       lastSeen: new Date(),
     };
@@ -54,7 +55,8 @@ export class WorkerRegistry {
     const dead: string[] = [];
     for (const [id, json] of Object.entries(entries)) {
       const raw = JSON.parse(json);
-      const info: WorkerInfo = { ...raw, startedAt: new Date(raw.startedAt), lastSeen: new Date(raw.lastSeen) };
+      // Entries written before lastMinute existed still read as a worker with no recent jobs.
+      const info: WorkerInfo = { lastMinute: {}, ...raw, startedAt: new Date(raw.startedAt), lastSeen: new Date(raw.lastSeen) };
       if (info.lastSeen.getTime() >= oldest) live.push(info);
       else dead.push(id);
     }
