@@ -73,9 +73,11 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
       data: {
         values: [
           { mode: 'one at a time', contender: 'queue.add / addBulk (raw)', jobsPerSec: Math.round(e.single.rawPerSec) },
+          { mode: 'one at a time', contender: 'raw with UUID jobIds', jobsPerSec: Math.round(e.single.rawWithIdsPerSec) },
           { mode: 'one at a time', contender: 'JobService.enqueue / enqueueMany', jobsPerSec: Math.round(e.single.nestjsJobsPerSec) },
           { mode: 'one at a time', contender: 'same, no payload class', jobsPerSec: Math.round(e.single.unvalidatedPerSec) },
           { mode: `batches of ${e.bulk.batch}`, contender: 'queue.add / addBulk (raw)', jobsPerSec: Math.round(e.bulk.rawPerSec) },
+          { mode: `batches of ${e.bulk.batch}`, contender: 'raw with UUID jobIds', jobsPerSec: Math.round(e.bulk.rawWithIdsPerSec) },
           { mode: `batches of ${e.bulk.batch}`, contender: 'JobService.enqueue / enqueueMany', jobsPerSec: Math.round(e.bulk.nestjsJobsPerSec) },
           { mode: `batches of ${e.bulk.batch}`, contender: 'same, no payload class', jobsPerSec: Math.round(e.bulk.unvalidatedPerSec) },
         ],

@@ -116,10 +116,10 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     parts.push(`## 2. Enqueue cost (${n0(e.single.jobs)} jobs each, validated payload class, ${e.rounds} alternating rounds)`);
     parts.push(
       table(
-        ['mode', 'raw bullmq (jobs/s)', 'nestjs-jobs (jobs/s)', 'ratio', 'nestjs-jobs, no payload class (jobs/s)', 'ratio'],
+        ['mode', 'raw bullmq (jobs/s)', 'nestjs-jobs (jobs/s)', 'ratio', 'nestjs-jobs, no payload class (jobs/s)', 'ratio', 'raw bullmq with UUID jobIds (jobs/s)', 'nestjs-jobs / that'],
         [
-          ['`queue.add` vs `JobService.enqueue`, one at a time', n0(e.single.rawPerSec), n0(e.single.nestjsJobsPerSec), r3(e.single.ratio), n0(e.single.unvalidatedPerSec), r3(e.single.unvalidatedRatio)],
-          [`\`addBulk\` vs \`enqueueMany\`, batches of ${e.bulk.batch}`, n0(e.bulk.rawPerSec), n0(e.bulk.nestjsJobsPerSec), r3(e.bulk.ratio), n0(e.bulk.unvalidatedPerSec), r3(e.bulk.unvalidatedRatio)],
+          ['`queue.add` vs `JobService.enqueue`, one at a time', n0(e.single.rawPerSec), n0(e.single.nestjsJobsPerSec), r3(e.single.ratio), n0(e.single.unvalidatedPerSec), r3(e.single.unvalidatedRatio), n0(e.single.rawWithIdsPerSec), r3(e.single.overRawWithIds)],
+          [`\`addBulk\` vs \`enqueueMany\`, batches of ${e.bulk.batch}`, n0(e.bulk.rawPerSec), n0(e.bulk.nestjsJobsPerSec), r3(e.bulk.ratio), n0(e.bulk.unvalidatedPerSec), r3(e.bulk.unvalidatedRatio), n0(e.bulk.rawWithIdsPerSec), r3(e.bulk.overRawWithIds)],
         ],
       ),
     );

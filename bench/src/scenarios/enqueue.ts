@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -6,7 +7,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { JobHandler, JobsModule, JobService } from 'nestjs-jobs';
 import { bootNest } from '../contenders';
-import { log, now, rotate, type PrivateRedis } from '../support';
+import { log, median, now, rotate, type PrivateRedis } from '../support';
 
 export class BackupWindow {
   @IsInt() @Min(0) @Max(23) startHour: number;
@@ -40,10 +41,16 @@ export interface EnqueueMode {
   /** Informational: the same job with no payload class, so validation's share can be told apart. */
   unvalidatedPerSec: number;
   unvalidatedRatio: number;
+  /**
+   * Informational: raw bullmq given a random UUID `jobId` per job, as nestjs-jobs does so that ids
+   * are unique across queues. nestjs-jobs against this is the cost of the library's own code.
+   */
+  rawWithIdsPerSec: number;
+  overRawWithIds: number;
 }
 
-type EnqueueContender = 'raw' | 'nestjsJobs' | 'unvalidated';
-const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = ['raw', 'nestjsJobs', 'unvalidated'];
+type EnqueueContender = 'raw' | 'rawWithIds' | 'nestjsJobs' | 'unvalidated';
+const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = ['raw', 'rawWithIds', 'nestjsJobs', 'unvalidated'];
 
 export interface EnqueueResult {
   rounds: number;
@@ -84,6 +91,7 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
     // Warm-up: JIT, connections, Lua script loading.
     for (let i = 0; i < 200; i++) {
       await raw.add('backup', backupData(i));
+      await raw.add('backup', backupData(i), { jobId: randomUUID() });
       await jobs.enqueue({ name: 'backup', data: backupData(i) });
       await jobs.enqueue({ name: 'unvalidated', data: backupData(i) });
     }
@@ -92,6 +100,7 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
         const t0 = now();
         for (let i = 0; i < slice; i++) {
           if (contender === 'raw') await raw.add('backup', backupData(i));
+          else if (contender === 'rawWithIds') await raw.add('backup', backupData(i), { jobId: randomUUID() });
           else await jobs.enqueue({ name: contender === 'nestjsJobs' ? 'backup' : 'unvalidated', data: backupData(i) });
         }
         samples.push({ mode: 'single', contender, round, jobs: slice, ms: now() - t0 });
@@ -104,7 +113,9 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
         for (let i = 0; i < slice; i += opts.batch) {
           const n = Math.min(opts.batch, slice - i);
           if (contender === 'raw') await raw.addBulk(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k) })));
-          else await jobs.enqueueMany(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k) })));
+          else if (contender === 'rawWithIds') {
+            await raw.addBulk(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k), opts: { jobId: randomUUID() } })));
+          } else await jobs.enqueueMany(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k) })));
         }
         samples.push({ mode: 'bulk', contender, round, jobs: slice, ms: now() - t0 });
       }
@@ -116,16 +127,24 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
     admin.disconnect();
   }
   const mode = (m: 'single' | 'bulk'): EnqueueMode => {
-    const rate = (c: EnqueueContender) => {
-      const s = samples.filter((x) => x.mode === m && x.contender === c);
+    const rate = (c: EnqueueContender, round?: number) => {
+      const s = samples.filter((x) => x.mode === m && x.contender === c && (round === undefined || x.round === round));
       return (s.reduce((a, x) => a + x.jobs, 0) / s.reduce((a, x) => a + x.ms, 0)) * 1000;
     };
+    // Ratios within a round (slices seconds apart) are steadier than ratios of totals on a shared machine.
+    const ratio = (top: EnqueueContender, bottom: EnqueueContender) =>
+      median(Array.from({ length: opts.rounds }, (_, round) => rate(top, round) / rate(bottom, round)));
     const r = rate('raw');
     const c = rate('nestjsJobs');
     const u = rate('unvalidated');
+    const w = rate('rawWithIds');
     const f = (v: number) => Math.round(v).toLocaleString('en-US');
-    log(`  enqueue ${m}: raw ${f(r)}/s, nestjs-jobs ${f(c)}/s (${(c / r).toFixed(3)}), without payload class ${f(u)}/s (${(u / r).toFixed(3)})`);
-    return { jobs: slice * opts.rounds, rawPerSec: r, nestjsJobsPerSec: c, ratio: c / r, unvalidatedPerSec: u, unvalidatedRatio: u / r };
+    const ratios = { ratio: ratio('nestjsJobs', 'raw'), unvalidatedRatio: ratio('unvalidated', 'raw'), overRawWithIds: ratio('nestjsJobs', 'rawWithIds') };
+    log(
+      `  enqueue ${m}: raw ${f(r)}/s, raw with UUID ids ${f(w)}/s, nestjs-jobs ${f(c)}/s (${ratios.ratio.toFixed(3)} of raw, ` +
+        `${ratios.overRawWithIds.toFixed(3)} of raw with ids), without payload class ${f(u)}/s (${ratios.unvalidatedRatio.toFixed(3)})`,
+    );
+    return { jobs: slice * opts.rounds, rawPerSec: r, nestjsJobsPerSec: c, unvalidatedPerSec: u, rawWithIdsPerSec: w, ...ratios };
   };
   return { rounds: opts.rounds, single: mode('single'), bulk: { ...mode('bulk'), batch: opts.batch }, samples };
 }
