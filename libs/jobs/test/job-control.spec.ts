@@ -14,7 +14,7 @@ import {
   type JobsModuleOptions,
 } from 'nestjs-jobs';
 import { Autoscaler } from '../src/workers/autoscaler';
-import { countJobs, createJobsApp, redisUrl, sleep, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
+import { countJobs, createJobsApp, deleteKeys, redisUrl, sleep, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 
 jest.setTimeout(120_000);
@@ -51,6 +51,18 @@ class Handlers {
   @JobHandler('quick')
   quick() {
     return Date.now();
+  }
+
+  @JobHandler('polite')
+  async polite(_data: unknown, ctx: JobContext) {
+    Handlers.events.push('polite started');
+    // Runs until its signal aborts, then gives up as a well-behaved long job should.
+    await new Promise((_, reject) =>
+      ctx.signal.addEventListener('abort', () => {
+        Handlers.events.push(`polite aborted: ${ctx.signal.reason}`);
+        reject(new Error(`stopped: ${ctx.signal.reason}`));
+      }),
+    );
   }
 }
 
@@ -124,6 +136,28 @@ describe('time limits', () => {
       expect(info).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Job timed out after 100 ms/) });
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('shutdown deadline', () => {
+  it('aborts the signal of jobs still running at shutdownGraceMs, and leaves them to go back to the queue rather than fail', async () => {
+    Handlers.events = [];
+    const t = await createJobsApp({ queues: { default: 1 }, shutdownGraceMs: 200 }, [Handlers]);
+    const ref = await t.jobs.enqueue({ name: 'polite' });
+    await waitFor(() => Handlers.events.includes('polite started'), 10_000, 'the job to start');
+    const redis = new Redis(redisUrl());
+    try {
+      await t.app.close();
+      expect(Handlers.events).toContain('polite aborted: shutdown');
+      const key = `${t.prefix}:default:${ref.id}`;
+      // Still active and locked: not failed, although its handler threw once the signal aborted.
+      expect(await redis.zscore(`${t.prefix}:default:failed`, ref.id)).toBeNull();
+      expect(await redis.lpos(`${t.prefix}:default:active`, ref.id)).not.toBeNull();
+      expect(await redis.hget(key, 'failedReason')).toBeNull();
+    } finally {
+      redis.disconnect();
+      await deleteKeys(t.prefix);
     }
   });
 });

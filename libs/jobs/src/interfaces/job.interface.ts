@@ -83,7 +83,11 @@ export interface JobContext {
   queue: string;
   /** 1 on the first attempt, 2 on the first retry, and so on. */
   attempt: number;
-  /** Aborts when the job is cancelled or the worker shuts down hard. */
+  /**
+   * Aborts when the job is cancelled (reason: the cancel reason, or `'cancelled'`), times out
+   * (`'timeout'`), or is still running when shutdown's `shutdownGraceMs` ends (`'shutdown'`).
+   * Created on first read, so handlers that never look at it cost nothing.
+   */
   signal: AbortSignal;
   /** Appends a line to the job's log (readable through `JobService.get`). */
   log(message: string): Promise<void>;

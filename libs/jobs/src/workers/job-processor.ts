@@ -9,12 +9,36 @@ import type { PayloadValidator } from '../payload/payload-validator';
 import type { JobContext } from '../interfaces/job.interface';
 import { readJobTimeout } from '../utils/enqueue-options';
 
-const NEVER_ABORTED = new AbortController().signal;
+/**
+ * A job's `ctx.signal`, created only if the handler reads it. An `AbortController` per job is the
+ * largest single cost of a no-op job (which is why the processor does not take BullMQ's signal).
+ */
+export class LazyAbortSignal {
+  private controller?: AbortController;
+  private reason?: string;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason !== undefined) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: string): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
 
 interface RunningJob {
   settled: Promise<unknown>;
+  signal: LazyAbortSignal;
   /** Ends the attempt now with `error`, whatever the handler does. */
   stop(error: Error): void;
+  /** Forgets the job: whatever its handler does next is discarded and the attempt never ends here. */
+  abandon(): void;
 }
 
 /**
@@ -29,9 +53,9 @@ export class InFlightJobs {
    * `stop` is called: then the worker slot is freed even if the handler ignores its signal, and
    * whatever it returns later is discarded.
    */
-  run<T>(id: string, work: Promise<T>, onSettled?: () => void): Promise<T> {
+  run<T>(id: string, work: Promise<T>, signal: LazyAbortSignal, onSettled?: () => void): Promise<T> {
     // One promise per job that either the handler or stop() settles: cheaper than racing two.
-    const entry = {} as RunningJob;
+    const entry = { signal } as RunningJob;
     entry.settled = new Promise<T>((resolve, reject) => {
       let open = true;
       const settle = (finish: () => void) => {
@@ -43,6 +67,7 @@ export class InFlightJobs {
         finish();
       };
       entry.stop = (error) => settle(() => reject(error));
+      entry.abandon = () => settle(() => undefined);
       work.then(
         (value) => settle(() => resolve(value)),
         (error) => settle(() => reject(error)),
@@ -52,11 +77,25 @@ export class InFlightJobs {
     return entry.settled as Promise<T>;
   }
 
-  /** Ends job `id` with `error` if it runs here. Returns whether it did. */
-  stop(id: string, error: Error): boolean {
+  /** Aborts job `id`'s signal with `reason` and ends the attempt with `error`, if it runs here. Returns whether it did. */
+  stop(id: string, error: Error, reason: string): boolean {
     const job = this.running.get(id);
-    job?.stop(error);
-    return job !== undefined;
+    if (!job) return false;
+    job.signal.abort(reason);
+    job.stop(error);
+    return true;
+  }
+
+  /**
+   * At a shutdown deadline: aborts every running job's signal, so handlers that honour it stop, and
+   * lets go of the jobs. Their attempts never end here (BullMQ neither completes nor fails them);
+   * their locks expire and another worker's stalled check puts them back in the queue.
+   */
+  abandonAll(reason: string): void {
+    for (const job of [...this.running.values()]) {
+      job.signal.abort(reason);
+      job.abandon();
+    }
   }
 
   ids(): string[] {
@@ -83,8 +122,6 @@ export interface ProcessorHost {
   handlers: JobHandlerRegistry;
   payloads: PayloadValidator;
   inFlight: InFlightJobs;
-  /** Aborts the `signal` BullMQ gave the job (`Worker.cancelJob`). */
-  abort(id: string, reason: string): void;
 }
 
 /**
@@ -94,7 +131,8 @@ export interface ProcessorHost {
  */
 export function createJobProcessor(host: ProcessorHost) {
   const { queue, handlers, payloads, inFlight } = host;
-  return (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+  // One parameter on purpose: BullMQ creates an AbortController per job for a processor that takes a third.
+  return (job: Job): Promise<unknown> => {
     const handler = handlers.get(job.name);
     if (!handler) return Promise.reject(new UnrecoverableError(Messages.noHandlerAtWorker(job.name)));
     let data: unknown = job.data;
@@ -108,29 +146,27 @@ export function createJobProcessor(host: ProcessorHost) {
       }
     }
     const id = job.id!;
+    const abort = new LazyAbortSignal();
     const ctx: JobContext = {
       id,
       name: job.name,
       queue,
       attempt: job.attemptsMade + 1,
-      signal: signal ?? NEVER_ABORTED,
+      get signal() {
+        return abort.signal;
+      },
       log: async (message: string) => {
         await job.log(String(message));
       },
       progress: (value: number | object) => job.updateProgress(value),
     };
     const timeoutMs = readJobTimeout(job.opts) ?? handler.options.timeout ?? DEFAULT_JOB_TIMEOUT_MS;
-    const timer = setTimeout(() => {
-      host.abort(id, 'timeout');
-      inFlight.stop(id, new JobTimeoutError(timeoutMs));
-    }, timeoutMs);
-    return inFlight.run(id, handler.invoke(data, ctx), () => clearTimeout(timer));
+    const timer = setTimeout(() => inFlight.stop(id, new JobTimeoutError(timeoutMs), 'timeout'), timeoutMs);
+    return inFlight.run(id, handler.invoke(data, ctx), abort, () => clearTimeout(timer));
   };
 }
 
 /** Cancels job `id` if it runs in this worker: aborts its signal and fails it without retry. */
 export function cancelRunningJob(host: ProcessorHost, id: string, reason?: string): boolean {
-  const stopped = host.inFlight.stop(id, new JobCancelledError(reason));
-  if (stopped) host.abort(id, reason ?? 'cancelled');
-  return stopped;
+  return host.inFlight.stop(id, new JobCancelledError(reason), reason ?? 'cancelled');
 }

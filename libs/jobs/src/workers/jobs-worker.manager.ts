@@ -46,12 +46,17 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   async onApplicationBootstrap(): Promise<void> {
     for (const name of this.config.servedQueues) this.start(this.config.queues.get(name)!);
     if (this.running.length === 0) return;
-    this.listen();
+    const subscribed = this.listen();
     void this.beat();
     this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
-    await this.queues.atStartup('setting globalConcurrency', () =>
-      Promise.all(this.running.map((r) => this.applyGlobalConcurrency(r.queue))),
-    );
+    // Subscribed before start-up ends, so a setConcurrency or cancel sent right after reaches this
+    // process. While Redis is away, ioredis sends the SUBSCRIBE once it connects.
+    await Promise.all([
+      this.queues
+        .withDeadline(subscribed, 'subscribing to the control channel was postponed')
+        .catch((error: Error) => this.logger.warn(`${error.message} It runs when Redis is back.`)),
+      this.queues.atStartup('setting globalConcurrency', () => Promise.all(this.running.map((r) => this.applyGlobalConcurrency(r.queue)))),
+    ]);
   }
 
   /** Queue name → jobs this process runs at once. */
@@ -86,15 +91,13 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       maxRetriesPerRequest: null,
       connectionName: `nestjs-jobs:worker:${queue.name}`,
     });
-    let worker: Worker | undefined;
     const host: ProcessorHost = {
       queue: queue.name,
       handlers: this.handlers,
       payloads: this.payloads,
       inFlight: new InFlightJobs(),
-      abort: (id, reason) => void worker?.cancelJob(id, reason),
     };
-    worker = new Worker(queue.name, createJobProcessor(host), {
+    const worker = new Worker(queue.name, createJobProcessor(host), {
       connection,
       prefix: queuePrefix(this.config, queue.name),
       concurrency: queue.concurrency,
@@ -135,7 +138,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Subscribes to the control channel, so any process can change concurrency or cancel a job here. */
-  private listen(): void {
+  private listen(): Promise<unknown> {
     this.subscriber = createRedisClient(this.config.connection, {
       maxRetriesPerRequest: null,
       connectionName: 'nestjs-jobs:control',
@@ -145,7 +148,9 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       const message = parseControlMessage(raw);
       if (message) this.handle(message);
     });
-    void this.subscriber.subscribe(controlChannel(this.config.prefix)).catch(() => undefined);
+    // Sent at once, as the client's first command: sent later, while ioredis runs its ready check on
+    // the new connection, it would put the connection in subscriber mode under that check.
+    return this.subscriber.subscribe(controlChannel(this.config.prefix));
   }
 
   private handle(message: ControlMessage): void {
@@ -188,7 +193,11 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   private async stop({ queue, worker, connection, host }: RunningWorker): Promise<void> {
     await worker.pause(true).catch(() => undefined);
     const finished = await host.inFlight.settle(this.config.shutdownGraceMs);
-    if (!finished) this.logger.warn(Messages.shutdownLeftJobs(queue.name, host.inFlight.ids(), this.config.shutdownGraceMs));
+    if (!finished) {
+      this.logger.warn(Messages.shutdownLeftJobs(queue.name, host.inFlight.ids(), this.config.shutdownGraceMs));
+      // Handlers that honour ctx.signal stop now; their jobs go back to the queue either way.
+      host.inFlight.abandonAll('shutdown');
+    }
     await worker.close(!finished).catch(() => undefined);
     await closeRedisClient(connection);
     this.logger.log(`Worker stopped: queue "${queue.name}"`);
