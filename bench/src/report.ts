@@ -123,6 +123,12 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
         ],
       ),
     );
+    const v = e.validation;
+    parts.push(
+      `Validating one payload, CPU only (median of ${e.rounds} slices of ${n0(v.jobs / e.rounds)}): the compiled check ` +
+        `${v.compiledUs.toFixed(1)} µs, class-transformer + class-validator ${v.classValidatorUs.toFixed(1)} µs ` +
+        `(${(v.classValidatorUs / v.compiledUs).toFixed(1)}x).`,
+    );
   }
   const i = results.isolation;
   if (i) {

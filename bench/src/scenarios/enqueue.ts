@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { plainToInstance, Type } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested, validateSync } from 'class-validator';
 import { JobHandler, JobsModule, JobService } from 'nestjs-jobs';
 import { bootNest } from '../contenders';
+// Internal on purpose: the check is what scenario 2 measures against class-validator.
+import { PayloadCheckCompiler } from '../../../libs/jobs/src/payload/compiled-payload-check';
 import { log, median, now, rotate, type PrivateRedis } from '../support';
 
 export class BackupWindow {
@@ -52,8 +54,16 @@ export interface EnqueueMode {
 type EnqueueContender = 'raw' | 'rawWithIds' | 'nestjsJobs' | 'unvalidated';
 const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = ['raw', 'rawWithIds', 'nestjsJobs', 'unvalidated'];
 
+/** CPU cost of validating one BackupPayload, without Redis: the compiled check against plainToInstance + validateSync. */
+export interface ValidationCost {
+  jobs: number;
+  compiledUs: number;
+  classValidatorUs: number;
+}
+
 export interface EnqueueResult {
   rounds: number;
+  validation: ValidationCost;
   single: EnqueueMode;
   bulk: EnqueueMode & { batch: number };
   samples: { mode: 'single' | 'bulk'; contender: EnqueueContender; round: number; jobs: number; ms: number }[];
@@ -146,5 +156,27 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
     );
     return { jobs: slice * opts.rounds, rawPerSec: r, nestjsJobsPerSec: c, unvalidatedPerSec: u, rawWithIdsPerSec: w, ...ratios };
   };
-  return { rounds: opts.rounds, single: mode('single'), bulk: { ...mode('bulk'), batch: opts.batch }, samples };
+  return { rounds: opts.rounds, validation: measureValidation(opts.jobs, opts.rounds), single: mode('single'), bulk: { ...mode('bulk'), batch: opts.batch }, samples };
+}
+
+/** Validates the same payloads both ways, alternating slices; median µs per payload. */
+function measureValidation(jobs: number, rounds: number): ValidationCost {
+  const check = new PayloadCheckCompiler().compile(BackupPayload).check;
+  if (!check) throw new Error('BackupPayload should compile to the fast check');
+  const options = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
+  const slice = Math.ceil(jobs / rounds);
+  const compiled: number[] = [];
+  const classic: number[] = [];
+  for (let i = 0; i < 2_000; i++) check(backupData(i)); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    let t0 = now();
+    for (let i = 0; i < slice; i++) if (!check(backupData(i))) throw new Error('valid payload rejected');
+    compiled.push(((now() - t0) * 1000) / slice);
+    t0 = now();
+    for (let i = 0; i < slice; i++) if (validateSync(plainToInstance(BackupPayload, backupData(i)), options).length) throw new Error('valid payload rejected');
+    classic.push(((now() - t0) * 1000) / slice);
+  }
+  const result = { jobs: slice * rounds, compiledUs: median(compiled), classValidatorUs: median(classic) };
+  log(`  payload validation: compiled check ${result.compiledUs.toFixed(1)} µs, plainToInstance + validateSync ${result.classValidatorUs.toFixed(1)} µs`);
+  return result;
 }
