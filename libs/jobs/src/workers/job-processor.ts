@@ -32,49 +32,65 @@ export class LazyAbortSignal {
   }
 }
 
-interface RunningJob {
-  settled: Promise<unknown>;
-  signal: LazyAbortSignal;
-  /** Ends the attempt now with `error`, whatever the handler does. */
-  stop(error: Error): void;
-  /** Forgets the job: whatever its handler does next is discarded and the attempt never ends here. */
-  abandon(): void;
+/** setTimeout's longest delay; a later deadline is reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** One running attempt: its promise settles once, by the handler, a timeout, a cancel, or not at all when abandoned. */
+class RunningJob {
+  readonly settled: Promise<unknown>;
+  private open = true;
+  private resolve!: (value: unknown) => void;
+  private reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly owner: Map<string, RunningJob>,
+    readonly id: string,
+    readonly signal: LazyAbortSignal,
+    readonly timeoutMs: number,
+    readonly deadline: number,
+  ) {
+    this.settled = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Ends the attempt with the handler's outcome, or with `error` now whatever the handler does; `undefined` abandons it. */
+  finish(outcome: { value: unknown } | { error: unknown } | undefined): void {
+    if (!this.open) return;
+    this.open = false;
+    // A timed-out job may already run again here under the same id: only remove our own entry.
+    if (this.owner.get(this.id) === this) this.owner.delete(this.id);
+    if (outcome === undefined) return;
+    if ('error' in outcome) this.reject(outcome.error);
+    else this.resolve(outcome.value);
+  }
 }
 
 /**
  * Jobs one worker is running now: so shutdown can wait for them and name those it leaves behind,
- * and so a timeout or a cancel can end one.
+ * and so a timeout or a cancel can end one. One timer, armed for the earliest deadline, serves
+ * every job's timeout: cheaper than a timer per job.
  */
 export class InFlightJobs {
   private readonly running = new Map<string, RunningJob>();
+  private timer?: NodeJS.Timeout;
+  private armedFor = Infinity;
 
   /**
-   * Runs `work` as job `id`. The returned promise settles when the handler does, or as soon as
-   * `stop` is called: then the worker slot is freed even if the handler ignores its signal, and
-   * whatever it returns later is discarded.
+   * Runs `work` as job `id`, for at most `timeoutMs`. The returned promise settles when the handler
+   * does, or as soon as the job times out or is stopped: then the worker slot is freed even if the
+   * handler ignores its signal, and whatever it returns later is discarded.
    */
-  run<T>(id: string, work: Promise<T>, signal: LazyAbortSignal, onSettled?: () => void): Promise<T> {
-    // One promise per job that either the handler or stop() settles: cheaper than racing two.
-    const entry = { signal } as RunningJob;
-    entry.settled = new Promise<T>((resolve, reject) => {
-      let open = true;
-      const settle = (finish: () => void) => {
-        if (!open) return;
-        open = false;
-        // A timed-out job may already run again here under the same id: only remove our own entry.
-        if (this.running.get(id) === entry) this.running.delete(id);
-        onSettled?.();
-        finish();
-      };
-      entry.stop = (error) => settle(() => reject(error));
-      entry.abandon = () => settle(() => undefined);
-      work.then(
-        (value) => settle(() => resolve(value)),
-        (error) => settle(() => reject(error)),
-      );
-    });
-    this.running.set(id, entry);
-    return entry.settled as Promise<T>;
+  run<T>(id: string, work: Promise<T>, signal: LazyAbortSignal, timeoutMs: number): Promise<T> {
+    const job = new RunningJob(this.running, id, signal, timeoutMs, Date.now() + timeoutMs);
+    this.running.set(id, job);
+    work.then(
+      (value) => job.finish({ value }),
+      (error) => job.finish({ error }),
+    );
+    if (job.deadline < this.armedFor) this.arm(job.deadline);
+    return job.settled as Promise<T>;
   }
 
   /** Aborts job `id`'s signal with `reason` and ends the attempt with `error`, if it runs here. Returns whether it did. */
@@ -82,7 +98,7 @@ export class InFlightJobs {
     const job = this.running.get(id);
     if (!job) return false;
     job.signal.abort(reason);
-    job.stop(error);
+    job.finish({ error });
     return true;
   }
 
@@ -94,8 +110,29 @@ export class InFlightJobs {
   abandonAll(reason: string): void {
     for (const job of [...this.running.values()]) {
       job.signal.abort(reason);
-      job.abandon();
+      job.finish(undefined);
     }
+  }
+
+  private arm(at: number): void {
+    clearTimeout(this.timer);
+    this.armedFor = at;
+    this.timer = setTimeout(() => this.expire(), Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
+    // Running jobs keep the process alive through their worker, not through this timer.
+    this.timer.unref();
+  }
+
+  /** Times out every job past its deadline, then re-arms for the next one. */
+  private expire(): void {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const job of [...this.running.values()]) {
+      if (job.deadline <= now) this.stop(job.id, new JobTimeoutError(job.timeoutMs), 'timeout');
+      else next = Math.min(next, job.deadline);
+    }
+    if (next < Infinity) this.arm(next);
   }
 
   ids(): string[] {
@@ -181,8 +218,7 @@ export function createJobProcessor(host: ProcessorHost) {
     const abort = new LazyAbortSignal();
     const ctx = new RunContext(job, queue, abort);
     const timeoutMs = readJobTimeout(job.opts) ?? handler.options.timeout ?? DEFAULT_JOB_TIMEOUT_MS;
-    const timer = setTimeout(() => inFlight.stop(id, new JobTimeoutError(timeoutMs), 'timeout'), timeoutMs);
-    return inFlight.run(id, handler.invoke(data, ctx), abort, () => clearTimeout(timer));
+    return inFlight.run(id, handler.invoke(data, ctx), abort, timeoutMs);
   };
 }
 
