@@ -15,8 +15,10 @@ export type PayloadClass = new (...args: any[]) => object;
  * The check only ever says "valid" or "not sure": `undefined` sends the caller to the full
  * class-transformer + class-validator path, which decides and writes the messages. Classes whose
  * data class-transformer would change (`@Transform`, `@Expose`/`@Exclude`, `@Type` other than on a
- * `@ValidateNested` property, discriminators), or that use promise or async validation, are not
- * compiled at all. The tests compare both paths on valid and broken data.
+ * `@ValidateNested` property, discriminators), or that use `@ValidatePromise`, are not compiled at
+ * all. Async constraints are skipped, as `validateSync` skips them. The metadata is read from the
+ * same stores `plainToInstance` and `validateSync` use, so both paths see the same decorators. The
+ * tests compare both paths on valid and broken data.
  */
 export interface CompiledPayloadCheck {
   /**
