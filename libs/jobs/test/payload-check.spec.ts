@@ -192,12 +192,16 @@ describe('compiled payload check', () => {
   class Bare {
     name: string;
   }
+  class Keyed {
+    @ValidateNested({ each: true }) @Type(() => Item) items: Map<string, Item>;
+  }
 
   it.each([
     [Transformed, /@Transform on "code"/],
     [Dated, /@Type on "at" converts its value/],
     [Exposed, /@Expose or @Exclude/],
     [Bare, /no validation decorators/],
+    [Keyed, /"items" is declared as a Map or Set/],
   ] as const)('leaves %p to class-validator, saying why', (cls, reason) => {
     const compiled = compiler.compile(cls as PayloadClass);
     expect(compiled.check).toBeUndefined();

@@ -66,7 +66,10 @@ interface TransformerStorage {
   getExposedMetadatas(target: Function): unknown[];
   getExcludedMetadatas(target: Function): unknown[];
   findTransformMetadatas(target: Function, property: string, type: TransformationType): unknown[];
-  findTypeMetadata(target: Function, property: string): { typeFunction: TypeFunction; options?: { discriminator?: unknown } } | undefined;
+  findTypeMetadata(
+    target: Function,
+    property: string,
+  ): { typeFunction: TypeFunction; reflectedType?: unknown; options?: { discriminator?: unknown } } | undefined;
 }
 
 function loadTransformerStorage(): TransformerStorage | undefined {
@@ -154,6 +157,8 @@ export class PayloadCheckCompiler {
       if (type) {
         if (!plan.nested) return `@Type on "${name}" converts its value`;
         if (type.options?.discriminator) return `@Type on "${name}" has a discriminator`;
+        // Declared as a Map or Set, the property becomes one: the check builds plain arrays and objects.
+        if (type.reflectedType === Map || type.reflectedType === Set) return `"${name}" is declared as a Map or Set`;
         plan.nested.typeFunction = type.typeFunction;
       }
       properties.push(plan);
