@@ -236,21 +236,20 @@ export class PayloadCheckCompiler {
     const cls = typeFunction({ newObject: parent, object: data, property: property.name });
     if (typeof cls !== 'function') return undefined;
     const plan = this.plan(cls as PayloadClass, schema);
-    if (typeof plan === 'string') return undefined;
-    const convert = (item: unknown): unknown => {
-      if (item === undefined) return item;
-      if (Array.isArray(item)) {
-        const out: unknown[] = [];
-        for (const element of item) {
-          const converted = convert(element);
-          if (converted === undefined && element !== undefined) return undefined;
-          out.push(converted);
-        }
-        return out;
-      }
-      return this.instance(plan, item);
-    };
-    return convert(value);
+    return typeof plan === 'string' ? undefined : this.nestedValue(plan, value);
+  }
+
+  /** An object as an instance of `plan`, arrays (of arrays) of them element by element; `undefined` stays as it is. */
+  private nestedValue(plan: ClassPlan, value: unknown): unknown {
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) return this.instance(plan, value);
+    const out: unknown[] = [];
+    for (const element of value) {
+      const converted = this.nestedValue(plan, element);
+      if (converted === undefined && element !== undefined) return undefined;
+      out.push(converted);
+    }
+    return out;
   }
 }
 

@@ -6,6 +6,7 @@ import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobsConnectionError } from '../errors/jobs-connection.error';
 import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
 import { queuePrefix, type JobsConfig } from '../jobs-config';
+import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
 
 /**
  * The BullMQ `Queue` of every configured queue, on one shared producer connection. The connection
@@ -16,8 +17,7 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger('JobsModule');
   private readonly queues = new Map<string, Queue>();
   /** Calls waiting on Redis under `withDeadline`. */
-  private readonly pending = new Set<PendingCall>();
-  private sweeper?: NodeJS.Timeout;
+  private readonly deadlines = new DeadlineTimer<Expiring>();
   readonly producer: RedisClient;
 
   constructor(@Inject(JOBS_CONFIG) private readonly config: JobsConfig) {
@@ -72,50 +72,28 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
   }
 
   /**
-   * Runs a Redis call with the enqueue deadline, so a hung Redis cannot hang the caller. The call
-   * fails within a tenth of `enqueueTimeoutMs` after its deadline: one coarse timer checks every
-   * pending call, which costs far less per enqueue than a timer each.
+   * Runs a Redis call with the enqueue deadline, so a hung Redis cannot hang the caller. One timer
+   * serves every pending call's deadline, which costs far less per enqueue than a timer each.
    */
   withDeadline<T>(work: Promise<T>, outcome?: string): Promise<T> {
     const ms = this.config.enqueueTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const call: PendingCall = {
+      const call: Expiring = {
         deadline: Date.now() + ms,
         expire: () => reject(new JobsConnectionError(Messages.redisUnavailable(ms, 'no reply', outcome))),
       };
-      this.pending.add(call);
-      if (!this.sweeper) this.startSweeper();
+      this.deadlines.add(call);
       work.then(
         (value) => {
-          this.pending.delete(call);
+          this.deadlines.delete(call);
           resolve(value);
         },
         (error: unknown) => {
-          this.pending.delete(call);
+          this.deadlines.delete(call);
           reject(!(error instanceof JobsConnectionError) && isConnectionError(error) ? new JobsConnectionError(Messages.redisUnavailable(ms, (error as Error).message, outcome)) : error);
         },
       );
     });
-  }
-
-  private startSweeper(): void {
-    const every = Math.min(250, Math.max(5, Math.ceil(this.config.enqueueTimeoutMs / 10)));
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
-      for (const call of this.pending) {
-        if (call.deadline > now) continue;
-        this.pending.delete(call);
-        call.expire();
-      }
-      if (this.pending.size === 0) this.stopSweeper();
-    }, every);
-    // Pending calls are kept alive by their Redis connection, not by this timer.
-    this.sweeper.unref();
-  }
-
-  private stopSweeper(): void {
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
   }
 
   /**
@@ -135,15 +113,10 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopSweeper();
+    this.deadlines.clear();
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     await closeRedisClient(this.producer);
   }
-}
-
-interface PendingCall {
-  deadline: number;
-  expire(): void;
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -8,6 +8,7 @@ import type { JobHandlerRegistry } from '../job-handler.registry';
 import type { PayloadValidator } from '../payload/payload-validator';
 import type { JobContext } from '../interfaces/job.interface';
 import { readJobTimeout } from '../utils/enqueue-options';
+import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
 
 /**
  * A job's `ctx.signal`, created only if the handler reads it. An `AbortController` per job is the
@@ -32,18 +33,15 @@ export class LazyAbortSignal {
   }
 }
 
-/** setTimeout's longest delay; a later deadline is reached in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** One running attempt: its promise settles once, by the handler, a timeout, a cancel, or not at all when abandoned. */
-class RunningJob {
+class RunningJob implements Expiring {
   readonly settled: Promise<unknown>;
   private open = true;
   private resolve!: (value: unknown) => void;
   private reject!: (error: unknown) => void;
 
   constructor(
-    private readonly owner: Map<string, RunningJob>,
+    private readonly owner: InFlightJobs,
     readonly id: string,
     readonly signal: LazyAbortSignal,
     readonly timeoutMs: number,
@@ -55,27 +53,41 @@ class RunningJob {
     });
   }
 
-  /** Ends the attempt with the handler's outcome, or with `error` now whatever the handler does; `undefined` abandons it. */
-  finish(outcome: { value: unknown } | { error: unknown } | undefined): void {
-    if (!this.open) return;
+  succeed(value: unknown): void {
+    if (this.close()) this.resolve(value);
+  }
+
+  /** Ends the attempt with `error`, now, whatever the handler does later. */
+  fail(error: unknown): void {
+    if (this.close()) this.reject(error);
+  }
+
+  /** Forgets the attempt: it never ends here, and whatever the handler does later is discarded. */
+  abandon(): void {
+    this.close();
+  }
+
+  expire(): void {
+    this.signal.abort('timeout');
+    this.fail(new JobTimeoutError(this.timeoutMs));
+  }
+
+  /** Whether this call is the one that ends the attempt. */
+  private close(): boolean {
+    if (!this.open) return false;
     this.open = false;
-    // A timed-out job may already run again here under the same id: only remove our own entry.
-    if (this.owner.get(this.id) === this) this.owner.delete(this.id);
-    if (outcome === undefined) return;
-    if ('error' in outcome) this.reject(outcome.error);
-    else this.resolve(outcome.value);
+    this.owner.forget(this);
+    return true;
   }
 }
 
 /**
  * Jobs one worker is running now: so shutdown can wait for them and name those it leaves behind,
- * and so a timeout or a cancel can end one. One timer, armed for the earliest deadline, serves
- * every job's timeout: cheaper than a timer per job.
+ * and so a timeout or a cancel can end one. One `DeadlineTimer` serves every job's timeout.
  */
 export class InFlightJobs {
   private readonly running = new Map<string, RunningJob>();
-  private timer?: NodeJS.Timeout;
-  private armedFor = Infinity;
+  private readonly deadlines = new DeadlineTimer<RunningJob>();
 
   /**
    * Runs `work` as job `id`, for at most `timeoutMs`. The returned promise settles when the handler
@@ -83,13 +95,13 @@ export class InFlightJobs {
    * handler ignores its signal, and whatever it returns later is discarded.
    */
   run<T>(id: string, work: Promise<T>, signal: LazyAbortSignal, timeoutMs: number): Promise<T> {
-    const job = new RunningJob(this.running, id, signal, timeoutMs, Date.now() + timeoutMs);
+    const job = new RunningJob(this, id, signal, timeoutMs, Date.now() + timeoutMs);
     this.running.set(id, job);
+    this.deadlines.add(job);
     work.then(
-      (value) => job.finish({ value }),
-      (error) => job.finish({ error }),
+      (value) => job.succeed(value),
+      (error) => job.fail(error),
     );
-    if (job.deadline < this.armedFor) this.arm(job.deadline);
     return job.settled as Promise<T>;
   }
 
@@ -98,7 +110,7 @@ export class InFlightJobs {
     const job = this.running.get(id);
     if (!job) return false;
     job.signal.abort(reason);
-    job.finish({ error });
+    job.fail(error);
     return true;
   }
 
@@ -110,29 +122,15 @@ export class InFlightJobs {
   abandonAll(reason: string): void {
     for (const job of [...this.running.values()]) {
       job.signal.abort(reason);
-      job.finish(undefined);
+      job.abandon();
     }
   }
 
-  private arm(at: number): void {
-    clearTimeout(this.timer);
-    this.armedFor = at;
-    this.timer = setTimeout(() => this.expire(), Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
-    // Running jobs keep the process alive through their worker, not through this timer.
-    this.timer.unref();
-  }
-
-  /** Times out every job past its deadline, then re-arms for the next one. */
-  private expire(): void {
-    this.timer = undefined;
-    this.armedFor = Infinity;
-    const now = Date.now();
-    let next = Infinity;
-    for (const job of [...this.running.values()]) {
-      if (job.deadline <= now) this.stop(job.id, new JobTimeoutError(job.timeoutMs), 'timeout');
-      else next = Math.min(next, job.deadline);
-    }
-    if (next < Infinity) this.arm(next);
+  /** Drops an attempt that ended. */
+  forget(job: RunningJob): void {
+    // A timed-out job may already run again here under the same id: only remove our own entry.
+    if (this.running.get(job.id) === job) this.running.delete(job.id);
+    this.deadlines.delete(job);
   }
 
   ids(): string[] {
