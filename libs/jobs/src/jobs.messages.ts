@@ -22,6 +22,11 @@ export const Messages = {
     `Job "${name}" has invalid data: ${problems.join('; ')}.`,
   payloadNotJson: (name: string, path: string, what: string) =>
     `Job "${name}" has data that JSON cannot carry: ${path} is ${what}. Send plain objects, arrays, strings, finite numbers, booleans, null or Dates.`,
+  payloadTooDeep: (name: string, path: string, max: number) =>
+    `Job "${name}" has data nested more than ${max} levels deep (at ${path}). ` +
+    `Objects and arrays may nest at most ${max} levels; flatten the data or store it elsewhere and pass a reference.`,
+  payloadRefusedKey: (name: string, path: string, what: string) =>
+    `Job "${name}" has a refused key: ${path} is ${what}.`,
   payloadTooLarge: (name: string, bytes: number, max: number) =>
     `Job "${name}" has ${bytes} bytes of data, more than maxPayloadBytes (${max}). ` +
     `Store large content elsewhere and pass a reference, or raise maxPayloadBytes.`,

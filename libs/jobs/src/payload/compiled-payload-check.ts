@@ -1,6 +1,8 @@
 import { TransformationType } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 
+import { MAX_PAYLOAD_DEPTH } from './json-safety';
+
 export type PayloadClass = new (...args: any[]) => object;
 
 /**
@@ -168,7 +170,7 @@ export class PayloadCheckCompiler {
 
   private check(plan: ClassPlan, data: unknown): object | undefined {
     try {
-      return this.instance(plan, data);
+      return this.instance(plan, data, 1);
     } catch {
       // A getter-only property, a constraint that throws...: let the full path report it.
       return undefined;
@@ -178,10 +180,11 @@ export class PayloadCheckCompiler {
   /**
    * Builds the instance `plainToInstance` would (a new object of the class with the data's own
    * properties, nested objects as instances of their `@Type`) and validates it as `validateSync`
-   * does with whitelist, forbidNonWhitelisted and forbidUnknownValues.
+   * does with whitelist, forbidNonWhitelisted and forbidUnknownValues. `depth` counts the nested
+   * objects and arrays down to `data`: deeper than `MAX_PAYLOAD_DEPTH`, the full path refuses it.
    */
-  private instance(plan: ClassPlan, data: unknown): object | undefined {
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  private instance(plan: ClassPlan, data: unknown, depth: number): object | undefined {
+    if (typeof data !== 'object' || data === null || Array.isArray(data) || depth > MAX_PAYLOAD_DEPTH) return undefined;
     const keys = Object.keys(data);
     for (const key of keys) if (!plan.known.has(key)) return undefined;
     const object = new plan.cls() as Record<string, unknown>;
@@ -193,7 +196,7 @@ export class PayloadCheckCompiler {
     for (const property of plan.nested) {
       const value = object[property.name];
       if (value === undefined) continue;
-      const nested = this.nested(property, object, data, value);
+      const nested = this.nested(property, object, data, value, depth + 1);
       if (nested === undefined) return undefined;
       object[property.name] = nested;
     }
@@ -230,22 +233,23 @@ export class PayloadCheckCompiler {
   }
 
   /** The nested value as instances of its `@Type`, or `undefined` when it is not valid. */
-  private nested(property: PropertyPlan, parent: object, data: object, value: unknown): unknown {
+  private nested(property: PropertyPlan, parent: object, data: object, value: unknown, depth: number): unknown {
     const { schema, typeFunction } = property.nested!;
     if (!typeFunction) return undefined; // a plain object: class-validator calls it an unknown value
     const cls = typeFunction({ newObject: parent, object: data, property: property.name });
     if (typeof cls !== 'function') return undefined;
     const plan = this.plan(cls as PayloadClass, schema);
-    return typeof plan === 'string' ? undefined : this.nestedValue(plan, value);
+    return typeof plan === 'string' ? undefined : this.nestedValue(plan, value, depth);
   }
 
   /** An object as an instance of `plan`, arrays (of arrays) of them element by element; `undefined` stays as it is. */
-  private nestedValue(plan: ClassPlan, value: unknown): unknown {
+  private nestedValue(plan: ClassPlan, value: unknown, depth: number): unknown {
     if (value === undefined) return undefined;
-    if (!Array.isArray(value)) return this.instance(plan, value);
+    if (!Array.isArray(value)) return this.instance(plan, value, depth);
+    if (depth > MAX_PAYLOAD_DEPTH) return undefined;
     const out: unknown[] = [];
     for (const element of value) {
-      const converted = this.nestedValue(plan, element);
+      const converted = this.nestedValue(plan, element, depth + 1);
       if (converted === undefined && element !== undefined) return undefined;
       out.push(converted);
     }
