@@ -15,6 +15,7 @@ import { readQueueStats } from './monitoring/queue-stats';
 import type { QueueStats } from './monitoring/queue-stats.interface';
 
 import { checkJobId, toBullJobOptions } from './utils/enqueue-options';
+import { isReadableJobId } from './utils/job-id';
 import { UnknownJobError } from './errors/unknown-job.error';
 import { UnknownQueueError } from './errors/unknown-queue.error';
 import { JobValidationError } from './errors/job-validation.error';
@@ -133,6 +134,11 @@ export class JobService {
     return this.queues.names();
   }
 
+  /** The job names that have a `@JobHandler` in this app. */
+  jobNames(): string[] {
+    return this.handlers.names();
+  }
+
   /**
    * Cancels a job wherever it is. A waiting or delayed job is removed (`'removed'`). A running job's
    * `ctx.signal` aborts in whichever process runs it, and it ends `failed` with `JobCancelledError`
@@ -231,13 +237,16 @@ export class JobService {
   }
 
   private async find(id: string): Promise<{ queue: string; job: Job; state: string } | null> {
+    // An id that names a queue's own key (`meta`, `wait`, ...) must never be read or removed as a job.
+    if (!isReadableJobId(id)) return null;
     const names = this.queues.names();
     // Ids are unique across queues; ask every queue at once (one round trip) which one has it.
-    const exists = await this.queues.withDeadline(
-      Promise.all(names.map((name) => this.queues.producer.exists(this.queues.get(name).toKey(id)))),
+    // Every job is a hash: any other type at that key is not a job.
+    const types = await this.queues.withDeadline(
+      Promise.all(names.map((name) => this.queues.producer.type(this.queues.get(name).toKey(id)))),
       READ_FAILED,
     );
-    const index = exists.findIndex((n) => n === 1);
+    const index = types.findIndex((type) => type === 'hash');
     if (index < 0) return null;
     const queue = this.queues.get(names[index]);
     // State first, then the job: a job that finishes in between then shows its final fields,

@@ -73,7 +73,27 @@ export const Messages = {
   adminJobNotFound: (id: string) => `No queue holds a job with id "${id}". It may never have existed or been removed by retention.`,
   adminRetryNotFailed: (id: string) => `Job "${id}" is not failed, so it cannot be retried. Only failed jobs can.`,
   adminCancelFinished: (id: string) => `Job "${id}" has already finished, so there is nothing to cancel.`,
+  invalidJobId: (name: string, id: unknown, problem: string, chars: string, max: number, reserved: readonly string[]) =>
+    `Job "${name}" has an invalid option jobId: ${shortJson(id)} ${problem}. ` +
+    `Use 1 to ${max} ${chars}, not only digits, and none of BullMQ's key names (${reserved.join(', ')}); ` +
+    `a prefix such as "order-42" avoids both.`,
+  optionTooLarge: (name: string, option: string, value: unknown, max: string, why: string) =>
+    `Job "${name}" has an invalid option ${option}: ${shortJson(value)} is more than ${max}, ${why}. ` +
+    `Use a smaller value.`,
+  handlerThrewNonError: (value: unknown) =>
+    `Handler threw a non-Error value: ${shortJson(value)}. Throw an Error (new Error("...")) so the failure keeps a message and a stack.`,
+  resultTooLarge: (name: string, bytes: number, max: number) =>
+    `Job "${name}" returned a result of ${bytes} bytes, more than maxPayloadBytes (${max}), so it was not stored and the attempt failed. ` +
+    `Store large results elsewhere (a file, a table) and return a reference, or raise maxPayloadBytes.`,
+  resultNotJson: (name: string, detail: string) =>
+    `Job "${name}" returned a result JSON cannot store (${detail}), so the attempt failed. Return plain objects, arrays, strings, numbers, booleans or null.`,
 };
+
+/** JSON of `value`, cut to a readable length: an id or a thrown value may be megabytes long. */
+function shortJson(value: unknown, max = 200): string {
+  const text = safeJson(value);
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
 
 function safeJson(value: unknown): string {
   try {
