@@ -38,6 +38,7 @@ export {
   JobsConnectionError,
   JobTimeoutError,
   JobCancelledError,
+  JobResultTooLargeError,
 } from './errors';
 /** Opt-in REST admin API (stats, jobs by status, retry, cancel, pause/resume, workers) behind a bearer token. */
 export { JobsAdminModule, JobsAdminAuth, JobsAdminGuard } from './admin';

@@ -202,7 +202,7 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
     [{ priority: 0 }, /invalid option priority: 0/],
     [{ attempts: 1.5 }, /invalid option attempts: 1\.5/],
     [{ backoff: { type: 'linear', delay: 5 } }, /invalid option backoff/],
-    [{ jobId: '42' }, /invalid option jobId: "42"\. Expected a non-empty string that is not an integer and has no ":"/],
+    [{ jobId: '42' }, /invalid option jobId: "42" is a number, and BullMQ numbers the jobs it names itself\. Use 1 to 128 letters/],
     [{ jobId: 'a:b' }, /invalid option jobId: "a:b"/],
     [{ dealy: 5 }, /invalid option dealy: 5\. Expected one of delay, runAt, priority, attempts, backoff, jobId, timeout, uniqueKey, uniqueFor/],
   ])('JobValidationError for bad options %j', async (options, message) => {

@@ -4,6 +4,11 @@ import type { JobStatus } from '../interfaces/job.interface';
 
 export const JOB_STATUSES: readonly JobStatus[] = ['waiting', 'active', 'delayed', 'completed', 'failed'];
 export const MAX_PAGE_SIZE = 100;
+/**
+ * Highest page: 100 million jobs at the largest page size, far beyond any retention, while
+ * `(page - 1) * pageSize` stays an exact integer that Redis takes as a range index.
+ */
+export const MAX_PAGE = 1_000_000;
 
 export class QueueParams {
   @Matches(/^[A-Za-z0-9_.-]{1,100}$/, { message: 'queue must be a queue name: 1-100 letters, digits, "_", "-" or "."' })
@@ -12,8 +17,9 @@ export class QueueParams {
 
 export class JobIdParams {
   @IsString()
-  @Length(1, 200)
-  @Matches(/^[^:\s]+$/, { message: 'id must be a job id: no ":" or spaces' })
+  @Length(1, 1024)
+  // A schedule's runs are `repeat:<scheduler>:<ms>`; no other job id has a ":".
+  @Matches(/^(?:[^:\s]+|repeat:[^:\s]+:\d+)$/, { message: 'id must be a job id: no spaces, and no ":" except in repeat:<schedule>:<ms>' })
   id!: string;
 }
 
@@ -23,8 +29,9 @@ export class ListJobsQuery {
 
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'page must be a whole number from 1' })
-  @Min(1, { message: 'page must be a whole number from 1' })
+  @IsInt({ message: `page must be a whole number from 1 to ${MAX_PAGE}` })
+  @Min(1, { message: `page must be a whole number from 1 to ${MAX_PAGE}` })
+  @Max(MAX_PAGE, { message: `page must be a whole number from 1 to ${MAX_PAGE}` })
   page: number = 1;
 
   @IsOptional()

@@ -7,3 +7,4 @@ export * from './jobs-configuration.error';
 export * from './jobs-connection.error';
 export * from './job-timeout.error';
 export * from './job-cancelled.error';
+export * from './job-result-too-large.error';

@@ -20,6 +20,11 @@ export interface JobsMetricsOptions {
 }
 
 const STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+/**
+ * The `name` label of jobs with no `@JobHandler` in this app (added through bull-board or raw
+ * BullMQ): one value for all of them, so random names cannot grow the series without bound.
+ */
+export const UNREGISTERED_JOB_LABEL = '(unregistered)';
 const DEFAULT_WAIT_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 const DEFAULT_RUN_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
 
@@ -38,6 +43,8 @@ export class JobsMetrics implements OnModuleInit {
   private readonly failed: Counter<'queue' | 'name'>;
   private readonly retried: Counter<'queue' | 'name'>;
   private scrape?: Promise<QueueStats[] | undefined>;
+  /** Job names with a handler, read once the handlers are known (workers start after every module init). */
+  private registered?: ReadonlySet<string>;
 
   constructor(
     @Inject(JOBS_METRICS_OPTIONS) options: JobsMetricsOptions,
@@ -105,24 +112,29 @@ export class JobsMetrics implements OnModuleInit {
       // First start only: later attempts' waits include the retry backoff.
       if (job.attemptsStarted > 1 || !job.processedOn) return;
       const ready = job.timestamp + (job.delay || 0);
-      this.waitTime.observe({ queue, name: job.name }, Math.max(0, job.processedOn - ready) / 1000);
+      this.waitTime.observe({ queue, name: this.label(job) }, Math.max(0, job.processedOn - ready) / 1000);
     });
     worker.on('completed', (job: Job) => {
       this.observeRun(queue, job);
-      this.completed.inc({ queue, name: job.name });
+      this.completed.inc({ queue, name: this.label(job) });
     });
     worker.on('failed', (job: Job | undefined) => {
       if (!job) return;
       this.observeRun(queue, job);
       // BullMQ sets finishedOn only when the job fails for good; a retried attempt has none.
-      (job.finishedOn ? this.failed : this.retried).inc({ queue, name: job.name });
+      (job.finishedOn ? this.failed : this.retried).inc({ queue, name: this.label(job) });
     });
   }
 
   private observeRun(queue: string, job: Job): void {
     if (!job.processedOn) return;
     const end = job.finishedOn || Date.now();
-    this.runTime.observe({ queue, name: job.name }, Math.max(0, end - job.processedOn) / 1000);
+    this.runTime.observe({ queue, name: this.label(job) }, Math.max(0, end - job.processedOn) / 1000);
+  }
+
+  private label(job: Job): string {
+    this.registered ??= new Set(this.jobs.jobNames());
+    return this.registered.has(job.name) ? job.name : UNREGISTERED_JOB_LABEL;
   }
 
   private snapshot(): Promise<QueueStats[] | undefined> {

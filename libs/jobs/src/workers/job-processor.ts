@@ -9,6 +9,7 @@ import type { PayloadValidator } from '../payload/payload-validator';
 import type { JobContext } from '../interfaces/job.interface';
 import { readJobTimeout } from '../utils/enqueue-options';
 import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
+import { checkJobResult, toHandlerError } from './job-outcome';
 
 /**
  * A job's `ctx.signal`, created only if the handler reads it. An `AbortController` per job is the
@@ -100,7 +101,8 @@ export class InFlightJobs {
     this.deadlines.add(job);
     work.then(
       (value) => job.succeed(value),
-      (error) => job.fail(error),
+      // The one place a handler's rejection is taken: whatever it threw becomes an Error here.
+      (error) => job.fail(toHandlerError(error)),
     );
     return job.settled as Promise<T>;
   }
@@ -189,6 +191,8 @@ export interface ProcessorHost {
   handlers: JobHandlerRegistry;
   payloads: PayloadValidator;
   inFlight: InFlightJobs;
+  /** A larger result fails the attempt with `JobResultTooLargeError` (the app's `maxPayloadBytes`). */
+  maxResultBytes?: number;
 }
 
 /**
@@ -216,7 +220,9 @@ export function createJobProcessor(host: ProcessorHost) {
     const abort = new LazyAbortSignal();
     const ctx = new RunContext(job, queue, abort);
     const timeoutMs = readJobTimeout(job.opts) ?? handler.options.timeout ?? DEFAULT_JOB_TIMEOUT_MS;
-    return inFlight.run(id, handler.invoke(data, ctx), abort, timeoutMs);
+    const running = inFlight.run(id, handler.invoke(data, ctx), abort, timeoutMs);
+    const maxResultBytes = host.maxResultBytes;
+    return maxResultBytes === undefined ? running : running.then((result) => checkJobResult(job.name, result, maxResultBytes));
   };
 }
 

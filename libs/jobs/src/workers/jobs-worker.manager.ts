@@ -96,6 +96,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       handlers: this.handlers,
       payloads: this.payloads,
       inFlight: new InFlightJobs(),
+      maxResultBytes: this.config.maxPayloadBytes,
     };
     const worker = new Worker(queue.name, createJobProcessor(host), {
       connection,
