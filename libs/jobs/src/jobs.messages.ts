@@ -98,8 +98,17 @@ function shortJson(value: unknown, max = 200): string {
 function safeJson(value: unknown): string {
   try {
     const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text;
+    return text === undefined ? safeString(value) : text;
   } catch {
+    return safeString(value);
+  }
+}
+
+/** `String(value)`, which throws for objects without a prototype or with a throwing `toString`. */
+function safeString(value: unknown): string {
+  try {
     return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }
