@@ -9,6 +9,8 @@ import {
   DEFAULT_RETENTION,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_SCALE_UP_AFTER_MS,
+  DEFAULT_SCALE_DOWN_AFTER_MS,
 } from './jobs.constants';
 import { Messages } from './jobs.messages';
 import { JobsConfigurationError } from './errors/jobs-configuration.error';
@@ -16,13 +18,22 @@ import type {
   JobRetention,
   JobsModuleOptions,
   QueueConfig,
+  QueueProcesses,
   RetentionOptions,
 } from './interfaces/jobs-module-options.interface';
 
-/** One queue's settings after defaults and validation. */
 /** Finished jobs to keep: `true` none, `false` all, or bounds. */
 export type Keep = boolean | { count?: number; age?: number };
 
+/** A queue's worker processes after validation; a fixed number has `min === max`. */
+export interface ResolvedProcesses {
+  min: number;
+  max: number;
+  scaleUpAfterMs: number;
+  scaleDownAfterMs: number;
+}
+
+/** One queue's settings after defaults and validation. */
 export interface ResolvedQueueConfig {
   name: string;
   /** Concurrency at start: the configured number, or `autoscale.min`. */
@@ -35,6 +46,33 @@ export interface ResolvedQueueConfig {
   lockDuration?: number;
   stalledInterval?: number;
   maxStalledCount?: number;
+  /** Set when the queue runs in worker processes of its own (a pool). */
+  processes?: ResolvedProcesses;
+}
+
+/**
+ * What the worker entry (`bootstrapWorker`) asks of this process, passed through DI rather than
+ * the environment. Absent in an app that is not a worker entry.
+ */
+export interface WorkerProcessRole {
+  /** Queues named on the command line: this process is one worker for them. Empty: every queue, or the pool's supervisor. */
+  queues: string[];
+  /** `--concurrency` overrides. */
+  concurrency: Record<string, number>;
+  /** `--processes` overrides, for the pool's supervisor. */
+  processes: Record<string, QueueProcesses>;
+  /** Set in a process that a pool's supervisor started: the supervisor's id. */
+  pool?: string;
+}
+
+/** What a pool's supervisor runs: processes per pooled queue, and one process for the other queues. */
+export interface PoolPlan {
+  /** Queues with `processes`, each served by processes of its own. */
+  pooled: ResolvedQueueConfig[];
+  /** The other served queues, served together by one process (empty: no such process). */
+  shared: string[];
+  /** `--concurrency` overrides to hand on to the processes. */
+  concurrency: Record<string, number>;
 }
 
 /** A connection after validation; cluster nodes normalised to `{ host, port }`. */
@@ -63,6 +101,12 @@ export interface JobsConfig {
   enqueueTimeoutMs: number;
   shutdownGraceMs: number;
   heartbeatIntervalMs: number;
+  /** Set when this process is a pool's supervisor: it serves no queue itself and runs this plan. */
+  pool?: PoolPlan;
+  /** Set when a pool's supervisor started this process: the supervisor's id. */
+  poolId?: string;
+  /** Queues with `processes` that this process (not a worker entry) leaves to their pool. */
+  pooledElsewhere: readonly string[];
 }
 
 const OPTION_KEYS = [
@@ -77,7 +121,7 @@ const OPTION_KEYS = [
   'shutdownGraceMs',
   'heartbeatIntervalMs',
 ];
-const QUEUE_KEYS = ['concurrency', 'retention', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'limiter', 'globalConcurrency'];
+const QUEUE_KEYS = ['concurrency', 'processes', 'retention', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'limiter', 'globalConcurrency'];
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 const POSITIVE_INTEGER = 'a positive integer';
@@ -89,6 +133,7 @@ const POSITIVE_INTEGER = 'a positive integer';
 export function resolveJobsConfig(
   options: JobsModuleOptions = {},
   env: NodeJS.ProcessEnv = process.env,
+  role?: WorkerProcessRole,
 ): JobsConfig {
   if (!isPlainObject(options)) fail('(the whole options object)', options, 'an object');
   for (const key of Object.keys(options)) {
@@ -105,7 +150,10 @@ export function resolveJobsConfig(
   if (!queues.has(DEFAULT_QUEUE)) {
     queues.set(DEFAULT_QUEUE, resolveQueue(DEFAULT_QUEUE, 1, globalRetention));
   }
-  applyConcurrencyOverrides(queues, env);
+  applyConcurrencyOverrides(queues, env.JOBS_CONCURRENCY, 'JOBS_CONCURRENCY (environment)');
+  if (role) applyConcurrencyOverrides(queues, role.concurrency, 'worker argument --concurrency');
+  applyProcessesOverrides(queues, env.JOBS_PROCESSES, 'JOBS_PROCESSES (environment)');
+  if (role) applyProcessesOverrides(queues, role.processes, 'worker argument --processes');
 
   const routes = new Map<string, string>();
   const rawRoutes = options.routes ?? {};
@@ -125,7 +173,7 @@ export function resolveJobsConfig(
     routes,
     connection: resolveConnection(options.connection, env),
     prefix: resolvePrefix(options.prefix),
-    servedQueues: resolveServedQueues(options.workers, env, queues),
+    ...resolveProcessRole(options.workers, env, queues, role),
     maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES),
     enqueueTimeoutMs: positiveInteger('enqueueTimeoutMs', options.enqueueTimeoutMs, DEFAULT_ENQUEUE_TIMEOUT_MS),
     shutdownGraceMs: nonNegativeInteger('shutdownGraceMs', options.shutdownGraceMs, DEFAULT_SHUTDOWN_GRACE_MS),
@@ -137,19 +185,86 @@ export function resolveJobsConfig(
  * `JOBS_CONCURRENCY=high_priority=16,default=4` overrides concurrency in this process only, so an
  * operator can size one worker process without changing code.
  */
-function applyConcurrencyOverrides(queues: Map<string, ResolvedQueueConfig>, env: NodeJS.ProcessEnv): void {
-  const raw = env.JOBS_CONCURRENCY?.trim();
-  if (!raw) return;
-  const option = 'JOBS_CONCURRENCY (environment)';
-  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [queue, value, extra] = pair.split('=').map((p) => p.trim());
-    if (!queue || value === undefined || extra !== undefined) fail(option, pair, 'queue=concurrency pairs, such as high_priority=16,default=4');
-    const config = queues.get(queue);
-    if (!config) throw new JobsConfigurationError(Messages.unconfiguredQueueOption(option, queue, queues.keys()));
-    config.concurrency = positiveInteger(`${option} for queue ${queue}`, /^\d+$/.test(value) ? Number(value) : value);
+function applyConcurrencyOverrides(
+  queues: Map<string, ResolvedQueueConfig>,
+  overrides: string | Record<string, number> | undefined,
+  option: string,
+): void {
+  const pairs = typeof overrides === 'string' ? queueValuePairs(option, overrides, 'queue=concurrency pairs, such as high_priority=16,default=4') : Object.entries(overrides ?? {});
+  for (const [queue, value] of pairs) {
+    const config = configuredQueue(queues, option, queue);
+    config.concurrency = positiveInteger(`${option} for queue ${queue}`, typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
     // A fixed number from the operator turns autoscaling off in this process.
     config.autoscale = undefined;
   }
+}
+
+/** `JOBS_PROCESSES=reports=2,high_priority=1..4` or `--processes`: worker processes per queue, for the pool's supervisor. */
+function applyProcessesOverrides(
+  queues: Map<string, ResolvedQueueConfig>,
+  overrides: string | Record<string, QueueProcesses> | undefined,
+  option: string,
+): void {
+  const pairs = typeof overrides === 'string' ? queueValuePairs(option, overrides, 'queue=processes pairs, such as reports=2,high_priority=1..4') : Object.entries(overrides ?? {});
+  for (const [queue, value] of pairs) {
+    const config = configuredQueue(queues, option, queue);
+    const parsed = typeof value === 'string' ? (parseProcessesSpec(value) ?? value) : value;
+    config.processes = resolveProcesses(`${option} for queue ${queue}`, parsed, config.processes);
+  }
+}
+
+/**
+ * Reads `n` or `min..max`, as written in `JOBS_PROCESSES` and `--processes`. Anything else is
+ * returned as undefined, for the caller to reject with the option's name.
+ */
+export function parseProcessesSpec(text: string): QueueProcesses | undefined {
+  const match = /^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$/.exec(text);
+  if (!match) return undefined;
+  return match[2] === undefined ? Number(match[1]) : { min: Number(match[1]), max: Number(match[2]) };
+}
+
+function queueValuePairs(option: string, raw: string, expected: string): Array<[string, string]> {
+  return raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const [queue, value, extra] = pair.split('=').map((p) => p.trim());
+      if (!queue || value === undefined || extra !== undefined) fail(option, pair, expected);
+      return [queue, value] as [string, string];
+    });
+}
+
+function configuredQueue(queues: ReadonlyMap<string, ResolvedQueueConfig>, option: string, queue: string): ResolvedQueueConfig {
+  const config = queues.get(queue);
+  if (!config) throw new JobsConfigurationError(Messages.unconfiguredQueueOption(option, queue, queues.keys()));
+  return config;
+}
+
+/** A queue's `processes`: `n` or `{ min, max, scaleUpAfterMs?, scaleDownAfterMs? }`, with 1 <= min <= max. */
+function resolveProcesses(option: string, value: unknown, previous?: ResolvedProcesses): ResolvedProcesses {
+  const expected = 'a positive integer, or { min, max } with 1 <= min <= max (optional scaleUpAfterMs, scaleDownAfterMs)';
+  const thresholds = {
+    scaleUpAfterMs: previous?.scaleUpAfterMs ?? DEFAULT_SCALE_UP_AFTER_MS,
+    scaleDownAfterMs: previous?.scaleDownAfterMs ?? DEFAULT_SCALE_DOWN_AFTER_MS,
+  };
+  if (typeof value === 'number') {
+    const n = positiveInteger(option, value, undefined, expected);
+    return { min: n, max: n, ...thresholds };
+  }
+  if (!isPlainObject(value)) fail(option, value, expected);
+  for (const key of Object.keys(value)) {
+    if (!['min', 'max', 'scaleUpAfterMs', 'scaleDownAfterMs'].includes(key)) fail(`${option}.${key}`, value[key], 'min, max, scaleUpAfterMs or scaleDownAfterMs');
+  }
+  const min = positiveInteger(`${option}.min`, value.min, undefined, expected);
+  const max = positiveInteger(`${option}.max`, value.max, undefined, expected);
+  if (min > max) fail(option, value, expected);
+  return {
+    min,
+    max,
+    scaleUpAfterMs: nonNegativeInteger(`${option}.scaleUpAfterMs`, value.scaleUpAfterMs, thresholds.scaleUpAfterMs),
+    scaleDownAfterMs: nonNegativeInteger(`${option}.scaleDownAfterMs`, value.scaleDownAfterMs, thresholds.scaleDownAfterMs),
+  };
 }
 
 function resolveQueue(
@@ -189,6 +304,7 @@ function resolveQueue(
     name,
     concurrency,
     autoscale,
+    ...(config.processes !== undefined && { processes: resolveProcesses(`${option}.processes`, config.processes) }),
     limiter,
     globalConcurrency: optionalPositiveInteger(`${option}.globalConcurrency`, config.globalConcurrency),
     removeOnComplete: retention.completed,
@@ -281,6 +397,50 @@ function resolvePrefix(prefix: unknown): string {
   return prefix;
 }
 
+/**
+ * Which queues this process serves itself, and whether it supervises a pool instead:
+ * - a worker entry given queue names serves exactly those (a pool's processes are started so);
+ * - a worker entry without names serves every queue (or `workers`), unless some have `processes`:
+ *   then it is the pool's supervisor and serves none itself;
+ * - any other app serves `workers` / `JOBS_WORKERS`, less the queues that run in a pool.
+ */
+function resolveProcessRole(
+  workers: JobsModuleOptions['workers'],
+  env: NodeJS.ProcessEnv,
+  queues: ReadonlyMap<string, ResolvedQueueConfig>,
+  role: WorkerProcessRole | undefined,
+): Pick<JobsConfig, 'servedQueues' | 'pool' | 'poolId' | 'pooledElsewhere'> {
+  if (role && role.queues.length > 0) {
+    if (workers !== undefined) {
+      const byOption = resolveServedQueues(workers, {}, queues);
+      throw new JobsConfigurationError(Messages.workersOptionOverridesProcess(role.queues, byOption));
+    }
+    if (Object.keys(role.processes).length > 0) {
+      throw new JobsConfigurationError(Messages.processesWithQueueNames(Object.keys(role.processes)));
+    }
+    for (const queue of role.queues) configuredQueue(queues, "The worker's command line", queue);
+    return { servedQueues: [...new Set(role.queues)], poolId: role.pool, pooledElsewhere: [] };
+  }
+  const served = role ? resolveServedQueues(workers ?? true, {}, queues) : resolveServedQueues(workers, env, queues);
+  const pooled = served.filter((q) => queues.get(q)!.processes);
+  if (!role) return { servedQueues: served.filter((q) => !pooled.includes(q)), pooledElsewhere: pooled };
+  for (const config of queues.values()) {
+    if (config.processes && !served.includes(config.name)) {
+      throw new JobsConfigurationError(Messages.processesOnUnservedQueue(config.name, served));
+    }
+  }
+  if (pooled.length === 0) return { servedQueues: served, pooledElsewhere: [] };
+  return {
+    servedQueues: [],
+    pooledElsewhere: [],
+    pool: {
+      pooled: pooled.map((q) => queues.get(q)!),
+      shared: served.filter((q) => !pooled.includes(q)),
+      concurrency: role.concurrency,
+    },
+  };
+}
+
 function resolveServedQueues(
   workers: JobsModuleOptions['workers'],
   env: NodeJS.ProcessEnv,
@@ -306,9 +466,9 @@ function resolveServedQueues(
   return [...new Set(value as string[])];
 }
 
-function positiveInteger(option: string, value: unknown, fallback?: number): number {
+function positiveInteger(option: string, value: unknown, fallback?: number, expected = POSITIVE_INTEGER): number {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (!Number.isInteger(value) || (value as number) < 1) fail(option, value, POSITIVE_INTEGER);
+  if (!Number.isInteger(value) || (value as number) < 1) fail(option, value, expected);
   return value as number;
 }
 

@@ -12,6 +12,12 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
 export const DEFAULT_ENQUEUE_TIMEOUT_MS = 5_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+/** Process autoscaling: add a process once the next job has waited this long. */
+export const DEFAULT_SCALE_UP_AFTER_MS = 2_000;
+/** Process autoscaling: retire a process once no job has waited for this long. */
+export const DEFAULT_SCALE_DOWN_AFTER_MS = 30_000;
+/** Injection token of the worker entry's choices for this process (`WorkerProcessRole`). */
+export const JOBS_WORKER_ROLE = Symbol('JOBS_WORKER_ROLE');
 /** Like NetBox's RQ_DEFAULT_TIMEOUT. */
 export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
 export const DEFAULT_RETENTION = {

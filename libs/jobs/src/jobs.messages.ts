@@ -51,10 +51,25 @@ export const Messages = {
   noHandlerAtWorker: (name: string) =>
     `This worker has no @JobHandler('${name}'). Deploy the handler to the processes that serve this queue.`,
   badWorkerArgument: (arg: string) =>
-    `Unknown worker argument "${arg}". Usage: worker [queue ...] [--concurrency queue=n ...]`,
+    `Unknown worker argument "${arg}". Usage: worker [queue ...] [--concurrency queue=n ...] [--processes queue=n|min..max ...]`,
   workersOptionOverridesProcess: (wanted: string[], served: string[]) =>
     `This worker process was asked to serve ${list(wanted)} but serves ${list(served)}, because ` +
     `JobsModule.forRoot sets the workers option. Remove it so JOBS_WORKERS and the worker's arguments decide.`,
+  processesWithQueueNames: (queues: string[]) =>
+    `--processes (${list(queues)}) is for the pool's supervisor, the worker run without queue names; ` +
+    `a worker given queue names is one process. Drop the queue names to start the pool, or drop --processes.`,
+  processesOnUnservedQueue: (queue: string, served: string[]) =>
+    `Queue "${queue}" has processes, but this worker does not serve it (it serves: ${list(served)}). ` +
+    `Add "${queue}" to the workers option, or remove its processes.`,
+  poolCrashLoop: (what: string, deaths: number, lastError: string) =>
+    `Pool: the process for ${what} died ${deaths} times in a row before it was ready, so the pool stops. ` +
+    `Its last error: ${lastError || '(it printed none)'}`,
+  queueLeftToPool: (queues: string[]) =>
+    `Queue(s) ${list(queues)} run in worker processes of their own (the processes option), so this app does not serve them. ` +
+    `Start their pool with your worker entry, bootstrapWorker run without queue names (npm run worker in the demo).`,
+  poolEntryMissing: () =>
+    `The pool's supervisor cannot tell which file to start its worker processes from (process.argv[1] is empty). ` +
+    `Start the worker entry as "node worker.js".`,
   invalidCancelReason: (reason: unknown) => `cancel() takes an optional reason string, got ${safeJson(reason)}.`,
   invalidConcurrency: (queue: string, n: unknown) =>
     `Concurrency for queue "${queue}" must be a positive integer, got ${safeJson(n)}.`,

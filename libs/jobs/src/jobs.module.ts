@@ -1,8 +1,8 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bull-shared';
-import { DEFAULT_QUEUE, JOBS_CONFIG, JOBS_MODULE_OPTIONS } from './jobs.constants';
-import { resolveJobsConfig } from './jobs-config';
+import { DEFAULT_QUEUE, JOBS_CONFIG, JOBS_MODULE_OPTIONS, JOBS_WORKER_ROLE } from './jobs.constants';
+import { resolveJobsConfig, type WorkerProcessRole } from './jobs-config';
 import { JobsExplorer } from './jobs.explorer';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor';
 import { JobHandlerRegistry } from './job-handler.registry';
@@ -12,13 +12,15 @@ import { JobsWorkerManager } from './workers/jobs-worker.manager';
 import { WorkerRegistry } from './workers/worker-registry';
 import { JobSchedules } from './schedules/job-schedules';
 import { JobService } from './job.service';
+import { ProcessPoolSupervisor } from './pool/process-pool.supervisor';
 import type { JobsModuleAsyncOptions, JobsModuleOptions } from './interfaces/jobs-module-options.interface';
 
 const CORE_PROVIDERS: Provider[] = [
   {
     provide: JOBS_CONFIG,
-    useFactory: (options: JobsModuleOptions) => resolveJobsConfig(options),
-    inject: [JOBS_MODULE_OPTIONS],
+    useFactory: (options: JobsModuleOptions, role?: WorkerProcessRole) => resolveJobsConfig(options, process.env, role),
+    // Present only in a process that bootstrapWorker started.
+    inject: [JOBS_MODULE_OPTIONS, { token: JOBS_WORKER_ROLE, optional: true }],
   },
   JobsMetadataAccessor,
   JobHandlerRegistry,
@@ -29,6 +31,7 @@ const CORE_PROVIDERS: Provider[] = [
   JobsWorkerManager,
   JobSchedules,
   JobService,
+  ProcessPoolSupervisor,
 ];
 
 /**

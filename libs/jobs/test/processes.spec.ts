@@ -74,7 +74,7 @@ describe('worker processes', () => {
     workers.push(w);
     expect(await w.exited).toBe(1);
     expect(w.output()).toContain(
-      'JobsModule option JOBS_WORKERS (environment) names queue "hgh_priority", which is not configured. Configured queues: default, high_priority, low_priority.',
+      'The worker\'s command line names queue "hgh_priority", which is not configured. Configured queues: default, high_priority, low_priority.',
     );
   });
 

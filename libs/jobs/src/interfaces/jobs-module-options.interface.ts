@@ -13,6 +13,22 @@ export interface RetentionOptions {
   failed?: JobRetention;
 }
 
+/**
+ * Worker processes of one queue, when it runs in a pool: a fixed number, or bounds between which
+ * the pool's supervisor scales with the queue's backlog.
+ */
+export type QueueProcesses = number | ProcessScalingOptions;
+
+/** `processes: { min, max }`: the supervisor adds and retires processes of the queue with its backlog. */
+export interface ProcessScalingOptions {
+  min: number;
+  max: number;
+  /** Add a process while the next job to run has waited longer than this (ms). Default 2 000. */
+  scaleUpAfterMs?: number;
+  /** Retire a process (gracefully, after its running jobs) once no job has waited for this long (ms). Default 30 000. */
+  scaleDownAfterMs?: number;
+}
+
 /** Per-queue settings. Only `concurrency` is required. */
 export interface QueueConfig {
   /**
@@ -20,6 +36,15 @@ export interface QueueConfig {
    * process scale between them with the queue's backlog (autoscaling).
    */
   concurrency: number | { min: number; max: number };
+  /**
+   * Run this queue in worker processes of its own, each with `concurrency` slots: a number, or
+   * `{ min, max }` to scale with the backlog. The worker entry (`bootstrapWorker` run without queue
+   * names) then supervises them: it forks one process per slot of the plan, serving this queue alone,
+   * replaces any that die, and drains them on SIGTERM. Use it for CPU-bound handlers, which would
+   * otherwise hold up every other queue of the process. A process that is not a worker entry (your
+   * HTTP app) does not serve such a queue.
+   */
+  processes?: QueueProcesses;
   /** At most `max` jobs per `duration` milliseconds on this queue, across all processes. */
   limiter?: { max: number; duration: number };
   /** At most this many jobs of this queue in flight across all processes together. */

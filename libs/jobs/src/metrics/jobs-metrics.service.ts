@@ -74,6 +74,9 @@ export class JobsMetrics implements OnModuleInit {
     });
     gauge('queue_paused', '1 when the queue is paused.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.paused ? 1 : 0));
     gauge('queue_workers', 'Live worker processes serving the queue.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.workers));
+    gauge('queue_processes', 'Live processes of the queue\'s worker pool (queues with the processes option).', ['queue'], (g, s) => {
+      if (s.pool) g.set({ queue: s.queue }, s.pool.processes);
+    });
     gauge('queue_concurrency', 'Configured jobs at once per worker process.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.concurrency));
     gauge('queue_oldest_waiting_seconds', 'How long the next job to run has waited (queue latency).', ['queue'], (g, s) =>
       g.set({ queue: s.queue }, s.oldestWaitingMs / 1000),

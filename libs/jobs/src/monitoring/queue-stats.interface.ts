@@ -15,6 +15,11 @@ export interface QueueStats {
   concurrency: number;
   /** Live worker processes serving this queue, from their heartbeats. */
   workers: number;
+  /**
+   * For a queue with `processes`: its configured bounds, and how many live processes a pool
+   * supervisor started for it. `null` for other queues.
+   */
+  pool: { min: number; max: number; processes: number } | null;
   /** Milliseconds the next job to run has been waiting (queue latency); 0 when none waits. */
   oldestWaitingMs: number;
   /**

@@ -38,9 +38,18 @@ export async function readQueueStats(
     paused,
     concurrency: config.concurrency,
     workers: serving.length,
+    pool: config.processes
+      ? { min: config.processes.min, max: config.processes.max, processes: serving.filter((w) => w.pool !== undefined).length }
+      : null,
     oldestWaitingMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
     lastMinute,
   };
+}
+
+/** A queue's backlog: jobs ready to run, and how long the next one has waited. About one round trip. */
+export async function readBacklog(queue: Queue, redis: KeyReader, now = Date.now()): Promise<{ waiting: number; oldestWaitingMs: number }> {
+  const [waiting, oldest] = await Promise.all([queue.getJobCountByTypes('wait', 'prioritized'), oldestWaitingSince(queue, redis)]);
+  return { waiting, oldestWaitingMs: oldest === undefined ? 0 : Math.max(0, now - oldest) };
 }
 
 /**

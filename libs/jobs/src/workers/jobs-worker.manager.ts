@@ -44,6 +44,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.config.pooledElsewhere.length > 0) this.logger.log(Messages.queueLeftToPool([...this.config.pooledElsewhere]));
     for (const name of this.config.servedQueues) this.start(this.config.queues.get(name)!);
     if (this.running.length === 0) return;
     const subscribed = this.listen();

@@ -37,6 +37,7 @@ export class WorkerRegistry {
       queues: Object.keys(concurrency),
       concurrency,
       lastMinute,
+      ...(this.config.poolId !== undefined && { pool: this.config.poolId }),
       startedAt: this.startedAt,
       lastSeen: new Date(),
     };

@@ -14,9 +14,9 @@ export interface WorkerProcess {
   output(): string;
 }
 
-/** Starts the fixture worker app as a real child process (ts-node, no type check). */
-export function spawnWorker(args: string[], env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', FIXTURE, ...args], {
+/** Starts a fixture worker app (by default fixtures/worker-process.ts) as a real child process (ts-node, no type check). */
+export function spawnWorker(args: string[], env: Record<string, string>, fixture = FIXTURE): WorkerProcess {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', fixture, ...args], {
     cwd: ROOT,
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
