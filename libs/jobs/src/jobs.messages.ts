@@ -83,6 +83,12 @@ export const Messages = {
   invalidAdminToken: (token: unknown) =>
     `JobsAdminModule needs a token: a non-empty string without spaces, got ${token === undefined ? 'none' : typeof token !== 'string' ? `a ${typeof token}` : token ? 'one with spaces' : 'an empty string'}. ` +
     `Pass a long random secret, e.g. from an environment variable.`,
+  adminTokenTooShort: (length: number, min: number) =>
+    `JobsAdminModule \`token\` is too short: ${length} characters, it needs at least ${min} characters. ` +
+    `Pass a long random secret, e.g. JOBS_ADMIN_TOKEN=$(openssl rand -base64 32).`,
+  adminJsonOnly: (contentType: string) =>
+    `The admin API takes request bodies as application/json only, got ${safeJson(contentType)}. ` +
+    `Send the body as JSON with "Content-Type: application/json", or send no body.`,
   invalidAdminPath: (path: unknown) =>
     `JobsAdminModule path ${safeJson(path)} is not a URL path. Use segments of letters, digits, "_", "-", "." or "~", such as "admin/jobs".`,
   adminJobNotFound: (id: string) => `No queue holds a job with id "${id}". It may never have existed or been removed by retention.`,

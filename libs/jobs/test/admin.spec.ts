@@ -68,7 +68,7 @@ describe('JobsAdminModule (REST, real Redis)', () => {
         expect(() => JobsAdminModule.register({ token } as never)).toThrow(JobsConfigurationError);
         expect(() => JobsAdminModule.register({ token } as never)).toThrow(/JobsAdminModule needs a token/);
       }
-      expect(() => JobsAdminModule.register({ token: 'x', path: 'has space' })).toThrow(/not a URL path/);
+      expect(() => JobsAdminModule.register({ token: TOKEN, path: 'has space' })).toThrow(/not a URL path/);
     });
   });
 

@@ -27,11 +27,20 @@ export class JobsAdminAuth {
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-/** The token, or `JobsConfigurationError` saying what a usable one looks like. */
+/**
+ * Shortest admin token accepted. 16 random base64 characters are 96 bits: out of reach of online guessing,
+ * while a short password someone typed (`admin`, `changeme`) is refused at boot.
+ */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+/** The token, or `JobsConfigurationError` saying what a usable one looks like (never echoing it). */
 export function checkToken(options: JobsAdminOptions | undefined): string {
   const token = options?.token as unknown;
   if (typeof token !== 'string' || token.length === 0 || /\s/.test(token)) {
     throw new JobsConfigurationError(Messages.invalidAdminToken(token));
+  }
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new JobsConfigurationError(Messages.adminTokenTooShort(token.length, MIN_ADMIN_TOKEN_LENGTH));
   }
   return token;
 }
