@@ -10,7 +10,7 @@ import { WorkerRegistry } from './workers/worker-registry';
 import type { WorkerInfo } from './interfaces/worker-info.interface';
 import type { JobSchedule } from './interfaces/job-schedule.interface';
 import { JobSchedules } from './schedules/job-schedules';
-import { controlChannel, type ControlMessage } from './workers/worker-control';
+import { CANCEL_MARKER_TTL_S, cancelMarkerKey, controlChannel, encodeCancelMarker, type ControlMessage } from './workers/worker-control';
 import { readQueueStats } from './monitoring/queue-stats';
 import type { QueueStats } from './monitoring/queue-stats.interface';
 
@@ -19,7 +19,7 @@ import { isReadableJobId } from './utils/job-id';
 import { UnknownJobError } from './errors/unknown-job.error';
 import { UnknownQueueError } from './errors/unknown-queue.error';
 import { JobValidationError } from './errors/job-validation.error';
-import type { JobsConfig } from './jobs-config';
+import { queuePrefix, type JobsConfig } from './jobs-config';
 import type { JobInfo, JobRef, JobRequest, JobStatus } from './interfaces/job.interface';
 
 /** What `JobService.cancel` did. */
@@ -163,7 +163,12 @@ export class JobService {
         if (!/locked/i.test((error as Error).message)) throw error;
       }
     }
-    const message: ControlMessage = { type: 'cancel', id, ...(reason !== undefined && { reason }) };
+    // Kept in Redis as well: when no process hears the message (its worker restarting), the job is
+    // failed when it restarts instead of running again.
+    const marker = encodeCancelMarker({ createdAt: job.timestamp, ...(reason !== undefined && { reason }) });
+    const key = cancelMarkerKey(queuePrefix(this.config, found.queue), found.queue, id);
+    await this.queues.withDeadline(this.queues.producer.set(key, marker, 'EX', CANCEL_MARKER_TTL_S), CHANGE_FAILED);
+    const message: ControlMessage = { type: 'cancel', id, ...(reason !== undefined && { reason }), createdAt: job.timestamp };
     await this.queues.withDeadline(this.queues.producer.publish(controlChannel(this.config.prefix), JSON.stringify(message)), CHANGE_FAILED);
     return 'signalled';
   }

@@ -77,6 +77,12 @@ export const Messages = {
     `Job timed out after ${ms} ms. Raise the handler's or the job's timeout option, or make the handler faster; ` +
     `it should also stop when ctx.signal aborts.`,
   jobCancelled: (reason?: string) => `Job cancelled${reason ? `: ${reason}` : ''}.`,
+  badHeartbeat: (key: string, field: string, problem: string) =>
+    `Worker heartbeat "${field}" in ${key} is unreadable (${problem}), so it was ignored and removed. ` +
+    `Only nestjs-jobs worker processes should write to that hash; a live worker writes its entry again at its next heartbeat.`,
+  shutdownForced: (what: string, ms: number) =>
+    `${what} did not close within ${ms} ms of shutdown (Redis unreachable?), so its connections were cut. ` +
+    `Jobs whose results were not recorded run again on another worker once their lock expires.`,
   shutdownLeftJobs: (queue: string, ids: string[], ms: number) =>
     `Queue "${queue}": ${ids.length} job(s) still running after ${ms} ms of shutdown grace; ` +
     `left for another worker to pick up: ${ids.join(', ')}`,

@@ -4,9 +4,10 @@ import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobsConnectionError } from '../errors/jobs-connection.error';
-import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
+import { closeRedisClient, createRedisClient, isConnectionError, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
 import { queuePrefix, type JobsConfig } from '../jobs-config';
 import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
+import { QUEUES_CLOSE_MS, ShutdownDeadline } from '../utils/shutdown-deadline';
 
 /**
  * The BullMQ `Queue` of every configured queue, on one shared producer connection. The connection
@@ -112,14 +113,12 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     }
   }
 
+  /** Closes the queues and the producer within QUEUES_CLOSE_MS, whatever Redis does. */
   async onApplicationShutdown(): Promise<void> {
     this.deadlines.clear();
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
-    await closeRedisClient(this.producer);
+    const deadline = new ShutdownDeadline(QUEUES_CLOSE_MS);
+    const closed = await deadline.wait(Promise.allSettled([...this.queues.values()].map((queue) => queue.close())), QUEUES_CLOSE_MS / 2);
+    if (!closed) this.logger.warn(Messages.shutdownForced('Queues', QUEUES_CLOSE_MS / 2));
+    await closeRedisClient(this.producer, deadline.remaining());
   }
-}
-
-function isConnectionError(error: unknown): boolean {
-  const message = (error as Error)?.message ?? '';
-  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|max retries per request/i.test(message);
 }

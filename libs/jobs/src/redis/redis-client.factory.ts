@@ -23,30 +23,64 @@ export function createRedisClient(connection: ResolvedConnection, overrides: Red
   return typeof connection === 'string' ? new Redis(connection, overrides) : new Redis({ ...connection, ...overrides });
 }
 
+/** Whether `error` says Redis could not be reached or the connection broke, rather than a command failed. */
+export function isConnectionError(error: unknown): boolean {
+  const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
+  if (name === 'ClusterAllFailedError' || name === 'MaxRetriesPerRequestError') return true;
+  return typeof message === 'string' && CONNECTION_ERROR_MESSAGE.test(message);
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const CONNECTION_ERROR_MESSAGE =
+  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Failed to refresh slots cache|None of startup nodes is available|All sentinels are unreachable|connect ETIMEDOUT|Connection timeout/i;
+
 /**
- * Returns an `error` listener that logs a connection problem once per outage, not on every
- * reconnect attempt, and says when the connection is back.
+ * Logs what `emitter` (a client, or a BullMQ worker or queue) reports on `error`. A connection
+ * problem is logged once per outage, not on every reconnect attempt, and its end is logged when
+ * `client` (the connection itself, which emits `ready` after every reconnect; a BullMQ Worker emits
+ * `ready` only once) is back. Any other error, such as a script failing on a key that a Redis restart
+ * lost, is logged every time, as what it is.
  */
-export function logConnectionErrors(emitter: { on(event: string, fn: (...args: any[]) => void): unknown }, logger: Logger, label: string) {
+export function logConnectionErrors(
+  emitter: { on(event: string, fn: (...args: any[]) => void): unknown },
+  logger: Logger,
+  label: string,
+  client: { on(event: string, fn: (...args: any[]) => void): unknown } = emitter,
+) {
   let down = false;
   emitter.on('error', (error: Error) => {
+    if (!isConnectionError(error)) {
+      logger.error(`${label}: ${error?.message ?? String(error)}`);
+      return;
+    }
     if (down) return;
     down = true;
     logger.error(`${label}: Redis connection error: ${error.message}. Retrying in the background.`);
   });
-  emitter.on('ready', () => {
+  client.on('ready', () => {
     if (!down) return;
     down = false;
     logger.log(`${label}: Redis connection restored.`);
   });
 }
 
-/** Closes a client politely, falling back to a hard disconnect when Redis does not answer. */
-export async function closeRedisClient(client: RedisClient): Promise<void> {
+/**
+ * Closes a client politely within `ms` (at most 1 s), and hard when Redis does not answer in time or
+ * is not connected now (a QUIT would wait in the offline queue until Redis is back).
+ */
+export async function closeRedisClient(client: RedisClient, ms = 1_000): Promise<void> {
   if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([client.quit(), new Promise((_, reject) => setTimeout(reject, 1_000).unref())]);
+    await Promise.race([client.quit(), new Promise((_, reject) => (timer = setTimeout(reject, Math.min(ms, 1_000))))]);
   } catch {
     client.disconnect();
+  } finally {
+    clearTimeout(timer);
   }
 }

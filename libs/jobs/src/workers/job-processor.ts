@@ -9,6 +9,7 @@ import type { PayloadValidator } from '../payload/payload-validator';
 import type { JobContext } from '../interfaces/job.interface';
 import { readJobTimeout } from '../utils/enqueue-options';
 import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
+import type { CancelledJobs } from './cancelled-jobs';
 import { checkJobResult, toHandlerError } from './job-outcome';
 
 /**
@@ -193,6 +194,8 @@ export interface ProcessorHost {
   inFlight: InFlightJobs;
   /** A larger result fails the attempt with `JobResultTooLargeError` (the app's `maxPayloadBytes`). */
   maxResultBytes?: number;
+  /** Cancels that arrived before the job started here (durable cancel). */
+  cancelled?: CancelledJobs;
 }
 
 /**
@@ -201,9 +204,9 @@ export interface ProcessorHost {
  * untouched, so retries and `failed` work as configured.
  */
 export function createJobProcessor(host: ProcessorHost) {
-  const { queue, handlers, payloads, inFlight } = host;
+  const { queue, handlers, payloads, inFlight, cancelled } = host;
   // One parameter on purpose: BullMQ creates an AbortController per job for a processor that takes a third.
-  return (job: Job): Promise<unknown> => {
+  const processor = (job: Job): Promise<unknown> => {
     const handler = handlers.get(job.name);
     if (!handler) return Promise.reject(new UnrecoverableError(Messages.noHandlerAtWorker(job.name)));
     let data: unknown = job.data;
@@ -224,9 +227,22 @@ export function createJobProcessor(host: ProcessorHost) {
     const maxResultBytes = host.maxResultBytes;
     return maxResultBytes === undefined ? running : running.then((result) => checkJobResult(job.name, result, maxResultBytes));
   };
+  if (!cancelled) return processor;
+  // A cancelled job fails with JobCancelledError (not retried) instead of starting.
+  return (job: Job): Promise<unknown> => {
+    const cancel = cancelled.check(job);
+    if (cancel === undefined) return processor(job);
+    if (cancel instanceof JobCancelledError) return Promise.reject(cancel);
+    return cancel.then((error) => (error ? Promise.reject(error) : processor(job)));
+  };
 }
 
-/** Cancels job `id` if it runs in this worker: aborts its signal and fails it without retry. */
-export function cancelRunningJob(host: ProcessorHost, id: string, reason?: string): boolean {
-  return host.inFlight.stop(id, new JobCancelledError(reason), reason ?? 'cancelled');
+/**
+ * Cancels job `id` if it runs in this worker: aborts its signal and fails it without retry.
+ * Otherwise remembers the cancel, in case the job is about to start here.
+ */
+export function cancelRunningJob(host: ProcessorHost, id: string, reason?: string, createdAt?: number): boolean {
+  const stopped = host.inFlight.stop(id, new JobCancelledError(reason), reason ?? 'cancelled');
+  if (!stopped) host.cancelled?.remember(id, reason, createdAt);
+  return stopped;
 }

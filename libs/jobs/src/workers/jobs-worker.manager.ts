@@ -9,9 +9,11 @@ import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisCli
 import { queuePrefix, type JobsConfig, type ResolvedQueueConfig } from '../jobs-config';
 import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost } from './job-processor';
 import { WorkerRegistry } from './worker-registry';
-import { controlChannel, parseControlMessage, type ControlMessage } from './worker-control';
+import { cancelMarkerKey, controlChannel, parseControlMessage, type ControlMessage } from './worker-control';
+import { CancelledJobs } from './cancelled-jobs';
 import { Autoscaler } from './autoscaler';
 import { FinishedJobsCounter } from './finished-jobs-counter';
+import { ShutdownDeadline, WORKERS_CLOSE_MS } from '../utils/shutdown-deadline';
 
 interface RunningWorker {
   queue: ResolvedQueueConfig;
@@ -98,6 +100,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       payloads: this.payloads,
       inFlight: new InFlightJobs(),
       maxResultBytes: this.config.maxPayloadBytes,
+      cancelled: new CancelledJobs(connection, (id) => cancelMarkerKey(queuePrefix(this.config, queue.name), queue.name, id)),
     };
     const worker = new Worker(queue.name, createJobProcessor(host), {
       connection,
@@ -110,7 +113,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       ...(queue.stalledInterval !== undefined && { stalledInterval: queue.stalledInterval }),
       ...(queue.maxStalledCount !== undefined && { maxStalledCount: queue.maxStalledCount }),
     });
-    logConnectionErrors(worker, this.logger, `Worker "${queue.name}"`);
+    logConnectionErrors(worker, this.logger, `Worker "${queue.name}"`, connection);
     // Counted in memory and sent with the heartbeat, for stats().lastMinute: no Redis work per job.
     const finished = new FinishedJobsCounter();
     worker.on('completed', () => finished.completed());
@@ -162,7 +165,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       this.setConcurrency(message.queue, message.concurrency);
     } else if (message.type === 'cancel') {
       for (const r of this.running) {
-        if (cancelRunningJob(r.host, message.id, message.reason)) {
+        if (cancelRunningJob(r.host, message.id, message.reason, message.createdAt)) {
           this.logger.log(`Job #${message.id} on queue "${r.queue.name}" cancelled${message.reason ? `: ${message.reason}` : ''}`);
         }
       }
@@ -186,22 +189,33 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const r of this.running) r.autoscaler?.stop();
-    await Promise.all(this.running.map((r) => this.stop(r)));
-    if (this.running.length > 0) await this.registry.remove().catch(() => undefined);
-    if (this.subscriber) await closeRedisClient(this.subscriber);
+    // Whatever Redis does, all of this ends within shutdownGraceMs + WORKERS_CLOSE_MS: every step
+    // that waits on Redis is bounded, and connections still open at the deadline are cut.
+    const deadline = new ShutdownDeadline(this.config.shutdownGraceMs + WORKERS_CLOSE_MS);
+    await Promise.all(this.running.map((r) => this.stop(r, deadline)));
+    if (this.running.length > 0) await deadline.wait(this.registry.remove(), 500);
+    if (this.subscriber) await closeRedisClient(this.subscriber, deadline.remaining());
     this.running.length = 0;
   }
 
-  private async stop({ queue, worker, connection, host }: RunningWorker): Promise<void> {
-    await worker.pause(true).catch(() => undefined);
-    const finished = await host.inFlight.settle(this.config.shutdownGraceMs);
+  private async stop({ queue, worker, connection, host }: RunningWorker, deadline: ShutdownDeadline): Promise<void> {
+    await deadline.wait(worker.pause(true), 1_000);
+    const finished = await host.inFlight.settle(Math.min(this.config.shutdownGraceMs, deadline.remaining()));
     if (!finished) {
       this.logger.warn(Messages.shutdownLeftJobs(queue.name, host.inFlight.ids(), this.config.shutdownGraceMs));
       // Handlers that honour ctx.signal stop now; their jobs go back to the queue either way.
       host.inFlight.abandonAll('shutdown');
     }
-    await worker.close(!finished).catch(() => undefined);
-    await closeRedisClient(connection);
+    // A polite close waits for BullMQ to record finished jobs, which never happens while Redis is
+    // away: then close at once (those jobs run again elsewhere once their lock expires).
+    const force = !finished || connection.status !== 'ready';
+    if (await deadline.wait(worker.close(force))) {
+      await closeRedisClient(connection, deadline.remaining());
+    } else {
+      // Redis went away during the close. Cutting the connection ends what BullMQ still waits on.
+      this.logger.warn(Messages.shutdownForced(`Worker "${queue.name}"`, this.config.shutdownGraceMs + WORKERS_CLOSE_MS));
+      connection.disconnect();
+    }
     this.logger.log(`Worker stopped: queue "${queue.name}"`);
   }
 }

@@ -1,7 +1,7 @@
 /** Commands any process can publish to every worker process, over one Redis pub/sub channel. */
 export type ControlMessage =
   | { type: 'concurrency'; queue: string; concurrency: number }
-  | { type: 'cancel'; id: string; reason?: string };
+  | { type: 'cancel'; id: string; reason?: string; createdAt?: number };
 
 export const controlChannel = (prefix: string) => `${prefix}:nestjs-jobs:control`;
 
@@ -13,8 +13,45 @@ export function parseControlMessage(raw: string): ControlMessage | undefined {
       return { type: 'concurrency', queue: m.queue, concurrency: m.concurrency };
     }
     if (m?.type === 'cancel' && typeof m.id === 'string') {
-      return { type: 'cancel', id: m.id, reason: typeof m.reason === 'string' ? m.reason : undefined };
+      return {
+        type: 'cancel',
+        id: m.id,
+        reason: typeof m.reason === 'string' ? m.reason : undefined,
+        createdAt: Number.isFinite(m.createdAt) ? m.createdAt : undefined,
+      };
     }
+  } catch {
+    // not JSON: ignore
+  }
+  return undefined;
+}
+
+/**
+ * How long a cancel is also kept in Redis, for a job whose worker was restarting when the cancel
+ * was published: it is checked when the job restarts. As long as failed jobs are kept by default.
+ */
+export const CANCEL_MARKER_TTL_S = 7 * 24 * 3600;
+
+/**
+ * Key of job `id`'s cancel marker. Under the queue's own prefix (`queuePrefix`), so on a cluster it
+ * lives in the queue's hash slot; `nestjs-jobs:` keeps it apart from BullMQ's `<queue>:<id>` keys.
+ */
+export const cancelMarkerKey = (queuePrefix: string, queue: string, id: string) => `${queuePrefix}:nestjs-jobs:cancelled:${queue}:${id}`;
+
+/** A cancel marker: the cancelled job's creation time (so a later job that reuses the id is not hit) and the reason. */
+export interface CancelMarker {
+  createdAt: number;
+  reason?: string;
+}
+
+export const encodeCancelMarker = (marker: CancelMarker): string => JSON.stringify(marker);
+
+/** Reads a marker; anything malformed is ignored. */
+export function parseCancelMarker(raw: string | null): CancelMarker | undefined {
+  if (!raw) return undefined;
+  try {
+    const m = JSON.parse(raw);
+    if (Number.isFinite(m?.createdAt)) return { createdAt: m.createdAt, reason: typeof m.reason === 'string' ? m.reason : undefined };
   } catch {
     // not JSON: ignore
   }
