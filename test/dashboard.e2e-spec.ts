@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { DEMO_ADMIN_TOKEN } from '../src/app.module';
@@ -16,7 +18,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const QUEUES = ['default', 'high_priority', 'low_priority'];
+const QUEUES = ['default', 'high_priority', 'low_priority', 'reports'];
 const SCREENSHOT = path.join(__dirname, '..', 'docs', 'dashboard.png');
 
 describe('bull-board dashboard at /admin/queues (Chromium)', () => {
@@ -95,7 +97,54 @@ describe('bull-board dashboard at /admin/queues (Chromium)', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
   }, 60_000);
+
+  it("refuses another site's form POST with the saved login (403, nothing enqueued); the dashboard's own requests still work", async () => {
+    const page = await newPage({ username: 'admin', password: DEMO_ADMIN_TOKEN });
+    expect((await page.goto(`${base}/admin/queues`))?.status()).toBe(200);
+
+    // The attacker's page, on another site (localhost, not 127.0.0.1), posts a form to bull-board's add-job API.
+    const add = `${base}/admin/queues/api/queues/high_priority/add`;
+    const attacker = await serveHtml(
+      `<form method="post" action="${add}"><input name="name" value="backup"><input name="data[deviceId]" value="666">` +
+        `<input name="options[jobId]" value="csrf-attack"></form><script>document.forms[0].submit()</script>`,
+    );
+    try {
+      const before = await t.countJobs();
+      const refused = page.waitForResponse((r) => r.url() === add && r.request().method() === 'POST' && r.status() !== 401);
+      await page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`);
+      const response = await refused;
+      expect(response.status()).toBe(403);
+      expect(await response.request().headerValue('origin')).toMatch(/^http:\/\/localhost:/);
+      expect(await t.jobs.get('csrf-attack')).toBeNull();
+      expect(await t.countJobs()).toBe(before);
+    } finally {
+      await new Promise((resolve) => attacker.close(resolve));
+    }
+
+    // The dashboard page's own calls, as its JavaScript makes them: same origin, JSON or no body.
+    await page.goto(`${base}/admin/queues`);
+    const calls = await page.evaluate(async () => {
+      const call = async (method: string, url: string, body?: object) => {
+        const init: RequestInit = body ? { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : { method };
+        return (await fetch(url, init)).status;
+      };
+      return [
+        await call('PUT', '/admin/queues/api/queues/default/pause'),
+        await call('PUT', '/admin/queues/api/queues/default/resume'),
+        await call('POST', '/admin/queues/api/queues/high_priority/add', { name: 'backup', data: { deviceId: 42 }, options: { jobId: 'same-origin-add' } }),
+      ];
+    });
+    expect(calls).toEqual([200, 200, 200]);
+    await pollJob(t, 'same-origin-add', (info) => info.status === 'completed');
+  }, 60_000);
 });
+
+/** A page on a port of its own: another origin than the app's. */
+async function serveHtml(html: string): Promise<Server> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(html));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
 
 /**
  * Opens `url` expecting a refusal. Headless Chromium with no (or rejected) credentials cancels the
