@@ -18,11 +18,14 @@ export const DEMO_JOBS_OPTIONS: JobsModuleOptions = {
   prefix: process.env.JOBS_PREFIX || 'netbox-demo',
 };
 
-/** True when JOBS_ADMIN_TOKEN is unset and the demo made up a token for this run (main.ts logs it once). */
+/** True when JOBS_ADMIN_TOKEN is unset and the demo made up a token for this run (main.ts writes it to a 0600 file and logs the path). */
 export const DEMO_ADMIN_TOKEN_GENERATED = !process.env.JOBS_ADMIN_TOKEN;
 
 /** The admin token (admin API and dashboard): JOBS_ADMIN_TOKEN, else a random one per process, never a fixed default. */
 export const DEMO_ADMIN_TOKEN = process.env.JOBS_ADMIN_TOKEN || randomBytes(24).toString('base64url');
+
+/** JOBS_DASHBOARD_ORIGINS: public origins of the dashboard behind a proxy, e.g. `https://ops.example.com` (comma-separated). */
+export const DEMO_DASHBOARD_ORIGINS = (process.env.JOBS_DASHBOARD_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
 
 /** The network-inventory demo. `overrides` lets tests point it at their own Redis prefix. */
 @Module({})
@@ -39,6 +42,7 @@ export class AppModule {
         // bull-board at /admin/queues, same token (Bearer, or Basic admin:<token> in a browser).
         DashboardModule.register({
           token: DEMO_ADMIN_TOKEN,
+          origins: DEMO_DASHBOARD_ORIGINS,
           queues: [...new Set(['default', ...Object.keys(overrides.queues ?? DEMO_JOBS_OPTIONS.queues ?? {})])],
         }),
       ],

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
@@ -101,6 +102,33 @@ describe('npm start (scripts/start-demo.js)', () => {
       socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
     });
     expect(refused).toBe('ECONNREFUSED');
+  });
+
+  it('with JOBS_ADMIN_TOKEN unset, logs only where its generated token is: a 0600 file, removed at exit', async () => {
+    const prefix = `e2e-${randomUUID().slice(0, 8)}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: testRedisUrl(), JOBS_PREFIX: prefix };
+    delete env.JOBS_ADMIN_TOKEN;
+    const demo = startDemo(env, await freePort());
+    running.push(demo);
+    try {
+      const file = await waitUntil(async () => /made up an admin token: it is in (\S+) \(/.exec(demo.output())?.[1], 'the token file in the log');
+      const token = readFileSync(file, 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(16);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+      const queues = await fetch(`${demo.base}/admin/jobs/queues`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(queues.status).toBe(200);
+
+      demo.child.kill('SIGINT');
+      expect(await exitWithin(demo, 30_000)).toBe(0);
+      expect(existsSync(file)).toBe(false);
+      expect(demo.output()).not.toContain(token);
+    } finally {
+      const redis = new Redis(testRedisUrl());
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
   });
 
   it('on SIGINT, lets a running discovery finish before the app exits', async () => {
