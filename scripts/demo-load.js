@@ -1,7 +1,10 @@
 // `npm run demo:load`: a realistic mix of jobs against a running demo (npm start), over HTTP only.
 //   - a burst of slow `discovery` scans at the start (low_priority, 2 slots: they queue up);
 //   - a steady stream of urgent `backup`s (high_priority, 8 slots: they should never wait);
-//   - `report`s (default) some of which fail and are retried, a few for good.
+//   - a burst of CPU-bound `report`s at the start, then a steady stream (reports: worker processes
+//     of their own, 1 to 2 with the backlog), some of which fail and are retried, a few for good.
+// Urgent backups keep starting within milliseconds while reports flood their queue, since reports
+// run in processes of their own (npm start runs the pool).
 // A progress bar per queue (on stderr) follows GET /jobs/:id; at the end each queue's wait time
 // (startedAt - createdAt) percentiles go to stdout. Bounded by --seconds and --max-jobs; it stops by itself.
 'use strict';
@@ -16,6 +19,7 @@ const USAGE = `Usage: npm run demo:load -- [--url http://127.0.0.1:3000] [--seco
 const BACKUP_EVERY_MS = 100;
 const REPORT_EVERY_MS = 400;
 const DISCOVERY_BURST = 8;
+const REPORT_BURST = 12;
 const POLL_EVERY_MS = 250;
 const POLL_PARALLEL = 8;
 // Report attempts that fail before one succeeds (the demo's report has 3 attempts): mostly fine,
@@ -183,6 +187,9 @@ class LoadRun {
     const scanSeconds = Math.min(10, Math.max(1, Math.round(seconds / 5)));
     for (let i = 0; i < DISCOVERY_BURST; i++) {
       await this.enqueue('discovery', { subnet: `10.${20 + i}.0.0/24`, seconds: scanSeconds });
+    }
+    for (let i = 0; i < REPORT_BURST && this.enqueued < maxJobs; i++) {
+      await this.enqueue('report', { kind: pick(['inventory', 'ip-usage', 'cabling']), failAttempts: 0 });
     }
     const end = Date.now() + seconds * 1000;
     let nextBackup = Date.now();

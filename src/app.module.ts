@@ -14,7 +14,14 @@ import { DashboardModule } from './dashboard/dashboard.module';
  * `default`. Redis comes from REDIS_URL and the served queues from JOBS_WORKERS (the library reads both).
  */
 export const DEMO_JOBS_OPTIONS: JobsModuleOptions = {
-  queues: { default: 2, high_priority: 8, low_priority: 2 },
+  queues: {
+    default: 2,
+    high_priority: 8,
+    low_priority: 2,
+    // CPU-bound reports run in worker processes of their own, one to two as the backlog asks:
+    // `npm run worker` (run by `npm start`) supervises them.
+    reports: { concurrency: 1, processes: { min: 1, max: 2 } },
+  },
   prefix: process.env.JOBS_PREFIX || 'netbox-demo',
 };
 

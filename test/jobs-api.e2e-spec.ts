@@ -13,12 +13,12 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     await t?.close();
   });
 
-  it('routes each job: handler queue, default, and ?queue= first of all', async () => {
+  it('routes each job: its handler\'s queue, and ?queue= first of all', async () => {
     const backup = await t.http.post('/jobs/backup').set(json).send({ deviceId: 1 }).expect(202);
     expect(backup.body).toEqual({ id: expect.any(String), name: 'backup', queue: 'high_priority' });
 
     const report = await t.http.post('/jobs/report').set(json).send({ kind: 'inventory', failAttempts: 0 }).expect(202);
-    expect(report.body).toMatchObject({ name: 'report', queue: 'default' });
+    expect(report.body).toMatchObject({ name: 'report', queue: 'reports' });
 
     const moved = await t.http.post('/jobs/backup?queue=default').set(json).send({ deviceId: 2 }).expect(202);
     expect(moved.body).toMatchObject({ name: 'backup', queue: 'default' });
@@ -79,7 +79,7 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
   it('retries a failing report and shows the attempts', async () => {
     const ok = await t.http.post('/jobs/report').set(json).send({ kind: 'cabling', failAttempts: 1 }).expect(202);
     const recovered = await pollJob(t, ok.body.id, (i) => i.status === 'completed');
-    expect(recovered.result).toEqual({ kind: 'cabling', rows: 42, attempt: 2 });
+    expect(recovered.result).toEqual({ kind: 'cabling', rows: 8, attempt: 2, sites: expect.arrayContaining([expect.objectContaining({ site: 'ams', devices: 25_000 })]) });
     expect(recovered.attemptsMade).toBe(2);
 
     const bad = await t.http.post('/jobs/report').set(json).send({ kind: 'ip-usage', failAttempts: 3 }).expect(202);
@@ -113,7 +113,7 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
         statusCode: 400,
         error: 'UnknownQueueError',
         message:
-          'Queue "hgh_priority" is not configured. Configured queues: default, high_priority, low_priority. ' +
+          'Queue "hgh_priority" is not configured. Configured queues: default, high_priority, low_priority, reports. ' +
           'Add it to JobsModule.forRoot({ queues }) or use one of those.',
       });
     });

@@ -80,7 +80,7 @@ describe('npm start (scripts/start-demo.js)', () => {
     expect(demo.output()).toContain('Install Redis with:  sudo apt-get install -y redis-server');
   });
 
-  it('without REDIS_URL, serves the API on a private Redis and stops that Redis on SIGINT', async () => {
+  it('without REDIS_URL, serves the API and the worker pool on a private Redis; SIGINT stops every process and that Redis', async () => {
     const env = { ...process.env };
     delete env.REDIS_URL;
     const demo = startDemo(env, await freePort());
@@ -92,9 +92,27 @@ describe('npm start (scripts/start-demo.js)', () => {
     }, 'the API to accept a job');
     expect(ref.queue).toBe('high_priority');
     await waitUntil(async () => ((await (await fetch(`${demo.base}/jobs/${ref.id}`)).json()) as any).status === 'completed', 'the backup to complete');
+    const report = (await (await post(demo, 'report', { kind: 'cabling', failAttempts: 0 })).json()) as { id: string; queue: string };
+    expect(report.queue).toBe('reports');
+    await waitUntil(async () => ((await (await fetch(`${demo.base}/jobs/${report.id}`)).json()) as any).status === 'completed', 'the report to complete');
+
+    // The pool: the reports queue in a process of its own, the other queues in another, neither of them the API.
+    const redis = new Redis(Number(redisPort), '127.0.0.1');
+    const workers = Object.values(await redis.hgetall('netbox-demo:nestjs-jobs:workers')).map((json) => JSON.parse(json) as { pid: number; queues: string[]; pool?: string });
+    redis.disconnect();
+    expect(workers.map((w) => w.queues.join()).sort()).toEqual(['default,high_priority,low_priority', 'reports']);
+    expect(workers.every((w) => w.pool)).toBe(true);
 
     demo.child.kill('SIGINT');
     expect(await exitWithin(demo, 30_000)).toBe(0);
+    const alive = (pid: number) => {
+      try {
+        return process.kill(pid, 0);
+      } catch {
+        return false;
+      }
+    };
+    expect(workers.map((w) => alive(w.pid))).toEqual([false, false]);
     // The private Redis is gone with it.
     const refused = await new Promise<string>((resolve) => {
       const socket = net.connect(Number(redisPort), '127.0.0.1');

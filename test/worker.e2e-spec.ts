@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { DEMO_JOBS_OPTIONS } from '../src/app.module';
 import { startDemoApp, testRedisUrl, type DemoApp } from './support/demo-app';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -54,10 +55,49 @@ describe('npm run worker (the demo as a worker-only process)', () => {
     expect(worker.output()).toContain('Worker stopped: queue "high_priority"');
   });
 
+  it('without queue names runs the pool: reports in a process of its own, the other queues in another, all stopped by one SIGTERM', async () => {
+    // The demo's own heartbeat interval (5 s), so the reader does not count its processes as gone.
+    const reader = await startDemoApp({ workers: false, queues: DEMO_JOBS_OPTIONS.queues });
+    const pool = runWorker([], reader.prefix);
+    try {
+      const live = await waitUntil(async () => {
+        const w = await reader.jobs.workers();
+        return w.length === 2 ? w : null;
+      });
+      expect(live.map((w) => w.queues.join()).sort()).toEqual(['default,high_priority,low_priority', 'reports']);
+      expect(live.map((w) => w.pool)).toEqual([expect.stringContaining(`:${pool.child.pid}:`), expect.stringContaining(`:${pool.child.pid}:`)]);
+      expect(live.map((w) => w.pid)).not.toContain(pool.child.pid);
+      const report = await reader.http.post('/jobs/report').send({ kind: 'inventory', failAttempts: 0 }).expect(202);
+      expect(report.body).toMatchObject({ queue: 'reports' });
+      expect(report.body.warning).toBeUndefined();
+      const done = await waitUntil(async () => {
+        const info = await reader.jobs.get(report.body.id);
+        return info?.status === 'completed' ? info : null;
+      });
+      expect(done.result).toMatchObject({ kind: 'inventory', rows: 8 });
+      const [stats] = await reader.jobs.stats('reports');
+      expect(stats.pool).toEqual({ min: 1, max: 2, processes: 1 });
+      pool.child.kill('SIGTERM');
+      await pool.exited;
+      const alive = (pid: number) => {
+        try {
+          return process.kill(pid, 0);
+        } catch {
+          return false;
+        }
+      };
+      expect(live.map((w) => alive(w.pid))).toEqual([false, false]);
+      expect(pool.output()).toContain('stopped: every process has exited');
+    } finally {
+      if (pool.child.exitCode === null && pool.child.signalCode === null) pool.child.kill('SIGKILL');
+      await reader.close();
+    }
+  });
+
   it('fails at once on an unknown queue, listing the configured queues', async () => {
     const worker = runWorker(['hgh_priority'], api.prefix);
     expect(await worker.exited).toBe(1);
-    expect(worker.output()).toContain('names queue "hgh_priority", which is not configured. Configured queues: default, high_priority, low_priority.');
+    expect(worker.output()).toContain('names queue "hgh_priority", which is not configured. Configured queues: default, high_priority, low_priority, reports.');
   });
 });
 

@@ -6,7 +6,16 @@ import type { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { JobService, type JobInfo, type JobsModuleOptions } from 'nestjs-jobs';
-import { AppModule } from '../../src/app.module';
+import { AppModule, DEMO_JOBS_OPTIONS } from '../../src/app.module';
+
+/**
+ * The demo's queues, all served in the test's own process: `reports` runs in worker processes of
+ * its own under `npm start`, which an in-process app does not start (start-demo.e2e-spec.ts and
+ * libs/jobs/test/pool.spec.ts test the pool).
+ */
+const IN_PROCESS_QUEUES = Object.fromEntries(
+  Object.entries(DEMO_JOBS_OPTIONS.queues!).map(([name, config]) => [name, typeof config === 'number' ? config : { ...config, processes: undefined }]),
+);
 
 /** The private Redis that jest's globalSetup started. */
 export function testRedisUrl(): string {
@@ -29,7 +38,7 @@ export interface DemoApp {
 export async function startDemoApp(overrides: JobsModuleOptions = {}): Promise<DemoApp> {
   const prefix = `e2e-${randomUUID().slice(0, 8)}`;
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.register({ connection: testRedisUrl(), prefix, ...overrides })],
+    imports: [AppModule.register({ connection: testRedisUrl(), prefix, queues: IN_PROCESS_QUEUES, ...overrides })],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
