@@ -248,7 +248,7 @@ function resolveProcesses(option: string, value: unknown, previous?: ResolvedPro
     scaleUpAfterMs: previous?.scaleUpAfterMs ?? DEFAULT_SCALE_UP_AFTER_MS,
     scaleDownAfterMs: previous?.scaleDownAfterMs ?? DEFAULT_SCALE_DOWN_AFTER_MS,
   };
-  if (typeof value === 'number') {
+  if (typeof numeric(value) === 'number') {
     const n = positiveInteger(option, value, undefined, expected);
     return { min: n, max: n, ...thresholds };
   }
@@ -274,13 +274,14 @@ function resolveQueue(
 ): ResolvedQueueConfig {
   if (!QUEUE_NAME.test(name)) throw new JobsConfigurationError(Messages.invalidQueueName('queues', name));
   const option = `queues.${name}`;
-  const config: QueueConfig = typeof value === 'number' ? { concurrency: value } : value;
+  // A bare number, or a numeric string as ConfigService gives from the environment.
+  const config: QueueConfig = typeof value === 'number' || typeof value === 'string' ? { concurrency: value as number } : value;
   if (!isPlainObject(config)) fail(option, value, `${POSITIVE_INTEGER} or { concurrency, ... }`);
   for (const key of Object.keys(config)) {
     if (!QUEUE_KEYS.includes(key)) fail(`${option}.${key}`, (config as any)[key], `one of ${QUEUE_KEYS.join(', ')}`);
   }
   const retention = { ...globalRetention, ...resolveRetention(`${option}.retention`, config.retention, true) };
-  const concurrencyOption = typeof value === 'number' ? option : `${option}.concurrency`;
+  const concurrencyOption = typeof value === 'number' || typeof value === 'string' ? option : `${option}.concurrency`;
   let autoscale: ResolvedQueueConfig['autoscale'];
   let concurrency: number;
   if (isPlainObject(config.concurrency)) {
@@ -466,13 +467,20 @@ function resolveServedQueues(
   return [...new Set(value as string[])];
 }
 
-function positiveInteger(option: string, value: unknown, fallback?: number, expected = POSITIVE_INTEGER): number {
+/** Numeric strings ("16") count as numbers: `ConfigService` and the environment give strings. */
+function numeric(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+}
+
+function positiveInteger(option: string, raw: unknown, fallback?: number, expected = POSITIVE_INTEGER): number {
+  const value = numeric(raw);
   if (value === undefined && fallback !== undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < 1) fail(option, value, expected);
   return value as number;
 }
 
-function nonNegativeInteger(option: string, value: unknown, fallback: number): number {
+function nonNegativeInteger(option: string, raw: unknown, fallback: number): number {
+  const value = numeric(raw);
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < 0) fail(option, value, 'a non-negative integer');
   return value as number;

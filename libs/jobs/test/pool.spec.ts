@@ -61,6 +61,12 @@ describe('processes option', () => {
     expect(attempt).toThrow(message);
   });
 
+  it('takes numeric strings, as ConfigService gives them from the environment', () => {
+    const config = resolveJobsConfig({ queues: { default: '4' as any, cpu: { concurrency: '2' as any, processes: '3' as any } }, shutdownGraceMs: '100' as any }, {}, role());
+    expect([config.queues.get('default')!.concurrency, config.queues.get('cpu')!.concurrency, config.pool!.pooled[0].processes!.max, config.shutdownGraceMs]).toEqual([4, 2, 3, 100]);
+    expect(() => resolveJobsConfig({ queues: { default: 'four' as any } }, {})).toThrow('JobsModule option queues.default is invalid: "four". Expected a positive integer.');
+  });
+
   it('refuses processes on a queue this worker cannot serve, and --processes given with queue names', () => {
     expect(() => resolveJobsConfig({ queues, workers: ['default', 'urgent'] }, {}, role())).toThrow(
       'Queue "cpu" has processes, but this worker does not serve it (it serves: default, urgent). Add "cpu" to the workers option, or remove its processes.',
