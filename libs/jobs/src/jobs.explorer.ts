@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bull-shared';
 import { JOBS_CONFIG } from './jobs.constants';
 import { Messages } from './jobs.messages';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor';
@@ -31,7 +32,9 @@ export class JobsExplorer implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     try {
-      const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+      const providers = this.discovery.getProviders();
+      this.checkQueueTokens(providers);
+      const wrappers = [...providers, ...this.discovery.getControllers()];
       for (const wrapper of wrappers) this.explore(wrapper);
       this.checkAgainstConfig();
     } catch (error) {
@@ -68,6 +71,22 @@ export class JobsExplorer implements OnModuleInit {
           }
         },
       });
+    }
+  }
+
+  /**
+   * `@InjectQueue(name)` of a configured queue must give this module's queue. Another module that
+   * registers the same token (`BullModule.registerQueue({ name })`) would silently take it over,
+   * with its own connection and prefix, so enqueued jobs and workers would part ways.
+   */
+  private checkQueueTokens(providers: InstanceWrapper[]): void {
+    const ours = new Map([...this.config.queues.keys()].map((name) => [getQueueToken(name), name]));
+    for (const wrapper of providers) {
+      const queue = typeof wrapper.token === 'string' ? ours.get(wrapper.token) : undefined;
+      const owner = wrapper.host?.metatype?.name;
+      if (queue !== undefined && owner !== 'JobsModule') {
+        throw new JobsConfigurationError(Messages.queueTokenTakenOver(queue, owner ?? 'another module'));
+      }
     }
   }
 

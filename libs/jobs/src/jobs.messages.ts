@@ -55,6 +55,10 @@ export const Messages = {
   workersOptionOverridesProcess: (wanted: string[], served: string[]) =>
     `This worker process was asked to serve ${list(wanted)} but serves ${list(served)}, because ` +
     `JobsModule.forRoot sets the workers option. Remove it so JOBS_WORKERS and the worker's arguments decide.`,
+  queueTokenTakenOver: (queue: string, module: string) =>
+    `${module} registers the queue token of "${queue}" (BullModule.registerQueue({ name: '${queue}' })?), which JobsModule ` +
+    `already provides for @InjectQueue('${queue}'). Remove that registration: JobsModule's queue is injectable as it is. ` +
+    `To run a queue with @nestjs/bullmq's own @Processor instead, give it a name JobsModule does not configure.`,
   processesWithQueueNames: (queues: string[]) =>
     `--processes (${list(queues)}) is for the pool's supervisor, the worker run without queue names; ` +
     `a worker given queue names is one process. Drop the queue names to start the pool, or drop --processes.`,
