@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=throughput,enqueue,isolation,memory]`: see bench/README.md.
+// `npm run bench [-- --quick] [-- --only=throughput,enqueue,isolation,memory,...]`: see bench/README.md.
 import './register-paths';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,10 +11,12 @@ import { runIsolation } from './scenarios/isolation';
 import { runMemory } from './scenarios/memory';
 import { runAutoscale } from './scenarios/autoscale';
 import { runScaleout } from './scenarios/scaleout';
+import { runPoolUrgent } from './scenarios/pool-urgent';
+import { runPoolCpu } from './scenarios/pool-cpu';
 import { checkTargets, toMarkdown, type BenchResults, type MachineInfo } from './report';
 import { renderCharts } from './charts';
 
-const SCENARIOS = ['throughput', 'enqueue', 'isolation', 'memory', 'autoscale', 'scaleout'] as const;
+const SCENARIOS = ['throughput', 'enqueue', 'isolation', 'memory', 'autoscale', 'scaleout', 'pool-urgent', 'pool-cpu'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes from the issue; --quick shrinks each so the whole run stays under a minute. */
@@ -26,6 +28,8 @@ const SIZES = {
     memory: { jobs: 100_000, every: 10_000, baselineJobs: 20_000 },
     autoscale: { jobs: 2_000, jobMs: 20, min: 2, max: 32 },
     scaleout: { jobsPerQueue: 5_000, processes: [1, 2, 4] },
+    'pool-urgent': { cpuJobs: 12, cpuMs: 300, urgentPerSec: 40, urgentMs: 5, idleUrgentJobs: 80, rounds: 3 },
+    'pool-cpu': { jobs: 400, jobMs: 20, processes: [1, 2, 4], rounds: 3 },
   },
   quick: {
     throughput: { jobs: 2_000, rounds: 1, concurrencies: [1, 8, 50] },
@@ -34,6 +38,8 @@ const SIZES = {
     memory: { jobs: 10_000, every: 2_000, baselineJobs: 2_000 },
     autoscale: { jobs: 200, jobMs: 20, min: 2, max: 16 },
     scaleout: { jobsPerQueue: 200, processes: [1, 2] },
+    'pool-urgent': { cpuJobs: 6, cpuMs: 300, urgentPerSec: 40, urgentMs: 5, idleUrgentJobs: 40, rounds: 1 },
+    'pool-cpu': { jobs: 100, jobMs: 20, processes: [1, 2, 4], rounds: 1 },
   },
 };
 
@@ -98,6 +104,8 @@ async function main(): Promise<number> {
         if (scenario === 'memory') results.memory = await runMemory(redis, sizes.memory);
         if (scenario === 'autoscale') results.autoscale = await runAutoscale(redis, sizes.autoscale);
         if (scenario === 'scaleout') results.scaleout = await runScaleout(redis, sizes.scaleout);
+        if (scenario === 'pool-urgent') results.poolUrgent = await runPoolUrgent(redis, sizes['pool-urgent']);
+        if (scenario === 'pool-cpu') results.poolCpu = await runPoolCpu(redis, sizes['pool-cpu'], results.machine.cpus);
       } catch (error) {
         log(`  ${scenario} failed: ${(error as Error).stack}`);
         results.errors.push({ scenario, message: (error as Error).message });

@@ -4,6 +4,8 @@ import type { IsolationResult } from './scenarios/isolation';
 import type { AutoscaleResult } from './scenarios/autoscale';
 import type { ScaleoutResult } from './scenarios/scaleout';
 import type { MemoryResult } from './scenarios/memory';
+import type { PoolUrgentResult } from './scenarios/pool-urgent';
+import type { PoolCpuResult } from './scenarios/pool-cpu';
 import { mb } from './scenarios/memory';
 
 export interface MachineInfo {
@@ -36,6 +38,8 @@ export interface BenchResults {
   memory?: MemoryResult;
   autoscale?: AutoscaleResult;
   scaleout?: ScaleoutResult;
+  poolUrgent?: PoolUrgentResult;
+  poolCpu?: PoolCpuResult;
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
 }
@@ -71,6 +75,19 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     out.push({ what: `memory: RSS ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`, value: pct(m.rssDrift), target: '< 10%', pass: Math.abs(m.rssDrift) < 0.1 });
     out.push({ what: `memory: heap ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`, value: pct(m.heapDrift), target: '< 10%', pass: Math.abs(m.heapDrift) < 0.1 });
   }
+  const pu = results.poolUrgent;
+  if (pu) {
+    const b = pu.pool;
+    const limit = 3 * b.roundIdleP99 + 20;
+    out.push({
+      what: 'pool: urgent p99 under a CPU-bound flood vs idle (medians of the rounds\' p99)',
+      value: `${ms1(b.roundLoadedP99)} ms (idle ${ms1(b.roundIdleP99)} ms, ${b.p99Ratio.toFixed(2)}x)`,
+      target: `≤ 3 × idle p99 + 20 ms = ${ms1(limit)} ms`,
+      pass: b.roundLoadedP99 <= limit,
+    });
+  }
+  const two = results.poolCpu?.cases.find((c) => c.processes === 2);
+  if (two) out.push({ what: 'pool: CPU-bound drain speed-up, 2 processes vs 1', value: `${two.speedup.toFixed(2)}x`, target: '≥ 1.6x', pass: two.speedup >= 1.6 });
   return out;
 }
 
@@ -177,6 +194,61 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
         }),
       ),
     );
+  }
+  const pu = results.poolUrgent;
+  if (pu) {
+    const o = pu.options;
+    parts.push(
+      `## 7. Worker process pool: urgent jobs under a CPU-bound flood (urgent ${o.urgentMs} ms jobs at ${o.urgentPerSec}/s; ` +
+        `flood of ${o.cpuJobs} jobs of ${o.cpuMs} ms busy CPU on \`default\`; ${o.rounds} alternating round(s), waits pooled over the rounds)`,
+    );
+    parts.push(
+      table(
+        ['setup', 'idle: urgent jobs', 'idle p50 (ms)', 'idle p99 (ms)', 'under the flood: urgent jobs', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'p99 loaded / idle (median of rounds)', 'flood drained (s)'],
+        [pu.single, pu.pool].map((c) => [
+          c.setup,
+          c.idle.jobs,
+          ms1(c.idle.p50),
+          ms1(c.idle.p99),
+          c.loaded.jobs,
+          ms1(c.loaded.p50),
+          ms1(c.loaded.p99),
+          ms1(c.loaded.max),
+          `${c.p99Ratio.toFixed(2)}x`,
+          (c.floodDrainMs / 1000).toFixed(2),
+        ]),
+      ),
+    );
+    parts.push(
+      `Urgent p99 under the flood, pool / one process (median of rounds): ${r3(pu.poolOverSingleP99)}. A wait is the job's startedAt − createdAt; ` +
+        `per-round p99 (idle / loaded, ms): one process ${pu.single.rounds.map((r) => `${r.idleP99}/${r.loadedP99}`).join(', ')}; ` +
+        `pool ${pu.pool.rounds.map((r) => `${r.idleP99}/${r.loadedP99}`).join(', ')}.`,
+    );
+  }
+  const pc = results.poolCpu;
+  if (pc) {
+    const o = pc.options;
+    parts.push(`## 8. Worker process pool: CPU-bound throughput (${n0(o.jobs)} jobs of ${o.jobMs} ms busy CPU, concurrency 1 per process, ${o.rounds} alternating round(s), median)`);
+    parts.push(
+      table(
+        ['processes', 'drain time (s)', 'jobs/s', `speed-up vs ${o.processes[0]} process (median of rounds)`, 'every round: s (load average)'],
+        pc.cases.map((c) => [
+          c.processes,
+          (c.drainMs / 1000).toFixed(2),
+          n0(c.jobsPerSec),
+          `${c.speedup.toFixed(2)}x`,
+          c.drainsMs.map((d, i) => `${(d / 1000).toFixed(2)} (${c.loadavg[i].toFixed(1)})`).join(', '),
+        ]),
+      ),
+    );
+    const beyond = pc.cases.filter((c) => c.processes > pc.cpus);
+    if (beyond.length) {
+      parts.push(
+        `This machine has ${pc.cpus} cores: ${beyond.map((c) => `${c.processes} processes`).join(' and ')} cannot run more CPU-bound jobs at once than ${pc.cpus}, ` +
+          `so expect no gain beyond ${pc.cpus} processes from the cores themselves; when other work loads the machine (load average above ` +
+          `${pc.cpus}), more processes can still finish sooner by taking a larger share of the contended cores from it.`,
+      );
+    }
   }
   if (results.targets.length) {
     parts.push(results.mode === 'full' ? '## Targets' : '## Targets (quick run: shown, not assessed)');
