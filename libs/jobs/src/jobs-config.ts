@@ -1,3 +1,4 @@
+import type { Telemetry } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { JobsClusterConnection, JobsConnection } from './interfaces/jobs-module-options.interface';
 import {
@@ -107,6 +108,8 @@ export interface JobsConfig {
   poolId?: string;
   /** Queues with `processes` that this process (not a worker entry) leaves to their pool. */
   pooledElsewhere: readonly string[];
+  /** Passed to every BullMQ `Queue` and `Worker`; absent, BullMQ runs no telemetry code. */
+  telemetry?: Telemetry;
 }
 
 const OPTION_KEYS = [
@@ -120,6 +123,7 @@ const OPTION_KEYS = [
   'enqueueTimeoutMs',
   'shutdownGraceMs',
   'heartbeatIntervalMs',
+  'telemetry',
 ];
 const QUEUE_KEYS = ['concurrency', 'processes', 'retention', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'limiter', 'globalConcurrency'];
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -178,7 +182,33 @@ export function resolveJobsConfig(
     enqueueTimeoutMs: positiveInteger('enqueueTimeoutMs', options.enqueueTimeoutMs, DEFAULT_ENQUEUE_TIMEOUT_MS),
     shutdownGraceMs: nonNegativeInteger('shutdownGraceMs', options.shutdownGraceMs, DEFAULT_SHUTDOWN_GRACE_MS),
     heartbeatIntervalMs: positiveInteger('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS),
+    ...(options.telemetry !== undefined && { telemetry: resolveTelemetry(options.telemetry) }),
   };
+}
+
+const TELEMETRY =
+  "a BullMQ Telemetry object, such as new BullMQOtel({ tracerName: 'my-app' }) from bullmq-otel " +
+  '({ tracer: { startSpan }, contextManager: { with, active, getMetadata, fromMetadata }, meter? })';
+
+/**
+ * Only the shape BullMQ calls: the object is the user's (usually bullmq-otel's), and checking it
+ * here turns a mistake such as passing an OpenTelemetry `Tracer` itself into a boot error instead
+ * of a TypeError at the first enqueue.
+ */
+function resolveTelemetry(value: unknown): Telemetry {
+  if (!isPlainObject(value)) fail('telemetry', value, TELEMETRY);
+  const members: Array<[string, string[]]> = [
+    ['tracer', ['startSpan']],
+    ['contextManager', ['with', 'active', 'getMetadata', 'fromMetadata']],
+  ];
+  if (value.meter !== undefined) members.push(['meter', ['createCounter', 'createHistogram', 'createGauge']]);
+  for (const [member, methods] of members) {
+    if (!isPlainObject(value[member])) fail(`telemetry.${member}`, value[member], TELEMETRY);
+    for (const method of methods) {
+      if (typeof value[member][method] !== 'function') fail(`telemetry.${member}.${method}`, value[member][method], TELEMETRY);
+    }
+  }
+  return value as Telemetry;
 }
 
 /**

@@ -93,4 +93,12 @@ export interface JobContext {
   log(message: string): Promise<void>;
   /** Records progress: a number (such as a percentage) or an object. */
   progress(value: number | object): Promise<void>;
+  /**
+   * With the module's `telemetry` set: the context the job runs in (with bullmq-otel, an
+   * OpenTelemetry `Context` whose span is the job's `process` span, a child of the `enqueue` caller's
+   * span even in another process). The handler also runs inside it, so `trace.getActiveSpan()` and
+   * spans it starts are already in the job's trace; this is for work that leaves that async context,
+   * such as `propagation.inject(ctx.traceContext as Context, headers)`. `undefined` without telemetry.
+   */
+  readonly traceContext?: unknown;
 }

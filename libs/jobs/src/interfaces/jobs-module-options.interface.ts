@@ -1,4 +1,5 @@
 import type { ModuleMetadata } from '@nestjs/common';
+import type { Telemetry } from 'bullmq';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 
 /**
@@ -112,6 +113,15 @@ export interface JobsModuleOptions {
    * gone. Default 5 000 ms.
    */
   heartbeatIntervalMs?: number;
+  /**
+   * Tracing (and BullMQ's metrics) for every queue and worker the module builds: a BullMQ
+   * `Telemetry`, such as `new BullMQOtel({ tracerName: 'my-app' })` from `bullmq-otel`. `enqueue`
+   * then records an `add` span under the caller's active span and stores its context in the job;
+   * the worker, in any process, runs the handler inside a `process` span that is its child, so
+   * `trace.getActiveSpan()` in a handler is the job's span (also `ctx.traceContext`). Unset (the
+   * default): no telemetry code runs.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Options of {@link JobsModule.forRootAsync}. */

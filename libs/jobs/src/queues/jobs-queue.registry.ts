@@ -30,7 +30,11 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     });
     logConnectionErrors(this.producer, this.logger, 'Producer');
     for (const name of config.queues.keys()) {
-      const queue = new Queue(name, { connection: this.producer, prefix: queuePrefix(config, name) });
+      const queue = new Queue(name, {
+        connection: this.producer,
+        prefix: queuePrefix(config, name),
+        ...(config.telemetry && { telemetry: config.telemetry }),
+      });
       // BullMQ re-emits connection errors on each queue; the producer listener already logs them.
       queue.on('error', () => undefined);
       this.queues.set(name, queue);

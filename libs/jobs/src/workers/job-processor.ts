@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Telemetry } from 'bullmq';
 import { Messages } from '../jobs.messages';
 import { JobValidationError } from '../errors/job-validation.error';
 import { JobTimeoutError } from '../errors/job-timeout.error';
@@ -170,6 +170,7 @@ class RunContext implements JobContext {
     job: Job,
     readonly queue: string,
     abort: LazyAbortSignal,
+    readonly traceContext: unknown,
   ) {
     this.id = job.id!;
     this.name = job.name;
@@ -196,6 +197,8 @@ export interface ProcessorHost {
   maxResultBytes?: number;
   /** Cancels that arrived before the job started here (durable cancel). */
   cancelled?: CancelledJobs;
+  /** The module's `telemetry`: BullMQ calls the processor inside the job's span, read here for `ctx.traceContext`. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -204,7 +207,7 @@ export interface ProcessorHost {
  * untouched, so retries and `failed` work as configured.
  */
 export function createJobProcessor(host: ProcessorHost) {
-  const { queue, handlers, payloads, inFlight, cancelled } = host;
+  const { queue, handlers, payloads, inFlight, cancelled, telemetry } = host;
   // One parameter on purpose: BullMQ creates an AbortController per job for a processor that takes a third.
   const processor = (job: Job): Promise<unknown> => {
     const handler = handlers.get(job.name);
@@ -221,7 +224,7 @@ export function createJobProcessor(host: ProcessorHost) {
     }
     const id = job.id!;
     const abort = new LazyAbortSignal();
-    const ctx = new RunContext(job, queue, abort);
+    const ctx = new RunContext(job, queue, abort, telemetry === undefined ? undefined : telemetry.contextManager.active());
     const timeoutMs = readJobTimeout(job.opts) ?? handler.options.timeout ?? DEFAULT_JOB_TIMEOUT_MS;
     const running = inFlight.run(id, handler.invoke(data, ctx), abort, timeoutMs);
     const maxResultBytes = host.maxResultBytes;

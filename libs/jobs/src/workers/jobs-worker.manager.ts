@@ -100,6 +100,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       payloads: this.payloads,
       inFlight: new InFlightJobs(),
       maxResultBytes: this.config.maxPayloadBytes,
+      telemetry: this.config.telemetry,
       cancelled: new CancelledJobs(connection, (id) => cancelMarkerKey(queuePrefix(this.config, queue.name), queue.name, id)),
     };
     const worker = new Worker(queue.name, createJobProcessor(host), {
@@ -112,6 +113,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       ...(queue.lockDuration !== undefined && { lockDuration: queue.lockDuration }),
       ...(queue.stalledInterval !== undefined && { stalledInterval: queue.stalledInterval }),
       ...(queue.maxStalledCount !== undefined && { maxStalledCount: queue.maxStalledCount }),
+      ...(this.config.telemetry && { telemetry: this.config.telemetry }),
     });
     logConnectionErrors(worker, this.logger, `Worker "${queue.name}"`, connection);
     // Counted in memory and sent with the heartbeat, for stats().lastMinute: no Redis work per job.
