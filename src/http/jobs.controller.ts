@@ -11,9 +11,8 @@ import {
   UseFilters,
   ValidationPipe,
 } from '@nestjs/common';
-import { JobService, type JobInfo, type JobRef } from 'nestjs-jobs';
+import { JobService, JobsExceptionFilter, type JobInfo, type JobRef } from 'nestjs-jobs';
 import { EnqueueQuery, JobIdParams, JobNameParams } from './jobs.dto';
-import { JobsExceptionFilter } from './jobs-exception.filter';
 
 // Route params and query are checked here; the body is the job's data, which the library checks
 // against the handler's payload class, so it is passed on untouched.

@@ -40,6 +40,9 @@ export {
   JobCancelledError,
   JobResultTooLargeError,
 } from './errors';
+/** Exception filter for your own routes: 400 for bad job names, queues and data, 503 with Retry-After when Redis is away. */
+export { JobsExceptionFilter } from './filters/jobs-exception.filter';
+export type { JobsHttpError } from './filters/jobs-exception.filter';
 /** Opt-in REST admin API (stats, jobs by status, retry, cancel, pause/resume, workers) behind a bearer token. */
 export { JobsAdminModule, JobsAdminAuth, JobsAdminGuard } from './admin';
 /** Options and answers of the admin API. */
