@@ -118,6 +118,9 @@ export const Messages = {
     `Store large results elsewhere (a file, a table) and return a reference, or raise maxPayloadBytes.`,
   resultNotJson: (name: string, detail: string) =>
     `Job "${name}" returned a result JSON cannot store (${detail}), so the attempt failed. Return plain objects, arrays, strings, numbers, booleans or null.`,
+  missingOptionalPeer: (entry: string, peer: string, range: string) =>
+    `${entry} needs the optional peer dependency ${peer}, which is not installed. ` +
+    `Install it next to nestjs-jobs: npm install ${peer}@"${range}"`,
 };
 
 /** JSON of `value`, cut to a readable length: an id or a thrown value may be megabytes long. */

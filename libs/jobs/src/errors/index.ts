@@ -8,3 +8,4 @@ export * from './jobs-connection.error';
 export * from './job-timeout.error';
 export * from './job-cancelled.error';
 export * from './job-result-too-large.error';
+export * from './missing-peer-dependency.error';

@@ -121,7 +121,8 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     worker.on('completed', () => finished.completed());
     worker.on('failed', (job, error) => {
       if (!job) return;
-      const attempts = job.opts.attempts ?? 1;
+      // BullMQ stores attempts 0 for a plain queue.add without it, meaning one attempt.
+      const attempts = Math.max(job.opts.attempts ?? 1, 1);
       const final = job.attemptsMade >= attempts || error?.name === 'UnrecoverableError' || error?.name === 'JobCancelledError';
       if (final) finished.failed();
       this.logger.warn(

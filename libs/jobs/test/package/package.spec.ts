@@ -1,6 +1,9 @@
 // Packaging test: builds and packs nestjs-jobs, installs the tarball into a fresh Nest 11 (CommonJS)
 // app and a fresh Nest 12 (ESM-only Nest) app, compiles each with tsc and runs it against the test
-// Redis. Needs the npm registry (or a warm npm cache) for the apps' dependencies.
+// Redis; then, in the same apps, checks what importing nestjs-jobs/metrics and /health says without
+// their optional peers, installs every optional peer at its latest version with npm's default peer
+// checks, and serves /health, /metrics and a route behind JobsExceptionFilter.
+// Needs the npm registry (or a warm npm cache) for the apps' dependencies.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +19,17 @@ jest.setTimeout(8 * 60_000);
 
 const TSC = require.resolve('typescript/bin/tsc');
 const FIXTURE = join(__dirname, 'fixtures/consumer-app.ts');
+const HTTP_FIXTURE = join(__dirname, 'fixtures/consumer-http-app.ts');
+/** The optional peers in libs/jobs/package.json, installed at their latest versions. */
+const OPTIONAL_PEERS = ['@nestjs/terminus', 'prom-client'];
+/** Imports both entry points with optional peers and prints how each went. */
+const PEER_PROBE = `Promise.allSettled([import('nestjs-jobs/metrics'), import('nestjs-jobs/health')]).then((rs) =>
+  console.log(JSON.stringify(rs.map((r) => (r.status === 'fulfilled' ? 'loaded' : r.reason.name + ': ' + r.reason.message)))))`;
+/**
+ * npm's defaults, whatever a user or CI .npmrc says: a peer range that excludes the version being
+ * installed is an ERESOLVE error, not something to paper over.
+ */
+const DEFAULT_PEER_CHECKS = ['--legacy-peer-deps=false', '--force=false'];
 
 interface Run {
   code: number | null;
@@ -57,8 +71,14 @@ describe('the packed library', () => {
   let work: string;
   let tarball: string;
   let version: string;
+  /** dist-tags.latest of each optional peer, from the registry (or npm's cache of it). */
+  const latest: Record<string, string> = {};
 
   beforeAll(async () => {
+    for (const peer of OPTIONAL_PEERS) {
+      const view = await expectOk(`npm view ${peer}`, run('npm', ['view', peer, 'dist-tags.latest', '--prefer-offline'], tmpdir()));
+      latest[peer] = view.stdout.trim();
+    }
     work = mkdtempSync(join(tmpdir(), 'nestjs-jobs-pkg-'));
     const built = build({ outDir: join(work, 'build'), quiet: true });
     version = built.version;
@@ -74,12 +94,13 @@ describe('the packed library', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('is named nestjs-jobs-<version>.tgz and holds compiled JavaScript, typings and docs, no tests or sources', async () => {
+  it('is named nestjs-jobs-<version>.tgz and holds compiled JavaScript, typings, docs and LICENSE, no tests, sources or maps', async () => {
     expect(tarball).toBe(join(work, `nestjs-jobs-${version}.tgz`));
     const listing = await expectOk('tar', run('tar', ['tzf', tarball], work));
     const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
 
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'index.js', 'index.d.ts']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'index.js', 'index.d.ts']));
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files).toContain('jobs.module.js');
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /spec|test\//.test(f))).toEqual([]);
@@ -104,7 +125,7 @@ describe('the packed library', () => {
   ];
 
   it.each(apps)(
-    'installs into a fresh Nest $nest app, type-checks a typed enqueue, boots and runs a job on Redis',
+    'installs into a fresh Nest $nest app, type-checks a typed enqueue, runs a job on Redis; then every optional peer at its latest version, /health, /metrics',
     async ({ nest, packageJson, compilerOptions }) => {
       const dir = join(work, `nest${nest}-app`);
       mkdirSync(join(dir, 'src'), { recursive: true });
@@ -150,6 +171,7 @@ describe('the packed library', () => {
             '--no-audit',
             '--no-fund',
             '--prefer-offline',
+            ...DEFAULT_PEER_CHECKS,
             tarball,
             `@nestjs/common@${nest}`,
             `@nestjs/core@${nest}`,
@@ -193,6 +215,74 @@ describe('the packed library', () => {
         });
       } finally {
         await deleteKeys(prefix);
+      }
+
+      // Without their optional peers, the entry points say which peer is missing and how to install it.
+      const probe = await expectOk(`import without peers (Nest ${nest})`, run(process.execPath, ['-e', PEER_PROBE], dir));
+      expect(JSON.parse(probe.stdout)).toEqual([
+        'MissingPeerDependencyError: nestjs-jobs/metrics needs the optional peer dependency prom-client, which is not installed. ' +
+          'Install it next to nestjs-jobs: npm install prom-client@"^15.0.0"',
+        'MissingPeerDependencyError: nestjs-jobs/health needs the optional peer dependency @nestjs/terminus, which is not installed. ' +
+          'Install it next to nestjs-jobs: npm install @nestjs/terminus@"^11.0.0 || ^12.0.0"',
+      ]);
+
+      // What a user does next: every optional peer at its latest version, with npm's peer checks on.
+      const peers = await expectOk(
+        `npm install optional peers (Nest ${nest})`,
+        run(
+          'npm',
+          [
+            'install',
+            '--no-audit',
+            '--no-fund',
+            '--prefer-offline',
+            ...DEFAULT_PEER_CHECKS,
+            ...OPTIONAL_PEERS.map((peer) => `${peer}@${latest[peer]}`),
+            `@nestjs/platform-express@${nest}`,
+          ],
+          dir,
+        ),
+      );
+      // Not even a warning that npm overrode a peer range somewhere in the tree.
+      expect(peers.stderr).not.toMatch(/ERESOLVE|peer dep/i);
+      for (const peer of OPTIONAL_PEERS) expect(installed(peer).version).toBe(latest[peer]);
+      expect(JSON.parse((await expectOk('probe', run(process.execPath, ['-e', PEER_PROBE], dir))).stdout)).toEqual(['loaded', 'loaded']);
+
+      copyFileSync(HTTP_FIXTURE, join(dir, 'src/http.ts'));
+      await expectOk(`tsc with peers (Nest ${nest})`, run(process.execPath, [TSC, '-p', dir, '--pretty', 'false'], dir));
+      const httpPrefix = uniquePrefix();
+      try {
+        const app = await run(
+          process.execPath,
+          ['out/http.js'],
+          dir,
+          { JOBS_TEST_REDIS_URL: redisUrl(), JOBS_TEST_PREFIX: httpPrefix },
+          120_000,
+        );
+        expect({ code: app.code, stderr: app.stderr }).toEqual({ code: 0, stderr: '' });
+        const line = app.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        expect(line).toBeDefined();
+        expect(JSON.parse(line!.slice('RESULT '.length))).toEqual({
+          health: {
+            status: 200,
+            body: expect.objectContaining({
+              status: 'ok',
+              info: { jobs: { status: 'up', redis: { status: 'up', latencyMs: expect.any(Number) }, workers: { default: 'up' } } },
+            }),
+          },
+          metrics: { status: 200, contentType: expect.stringMatching(/^text\/plain;.*version=0\.0\.4/), waitingDefault: true },
+          invalid: {
+            status: 400,
+            body: {
+              statusCode: 400,
+              error: 'JobValidationError',
+              message: 'Job "package_http_backup" has invalid data: deviceId must not be less than 1.',
+            },
+          },
+          valid: { status: 201, body: { id: expect.any(String), name: 'package_http_backup', queue: 'default' } },
+        });
+      } finally {
+        await deleteKeys(httpPrefix);
       }
     },
   );
