@@ -38,6 +38,7 @@ describe('JobService.stats()', () => {
       workers: 1,
       oldestWaitingMs: 0,
       lastMinute: { completed: 3, failed: 2 },
+      pool: null,
     });
     const idle = byQueue(await t.jobs.stats(), 'idle');
     expect(idle.workers).toBe(0);

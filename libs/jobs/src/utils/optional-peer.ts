@@ -5,6 +5,8 @@ import { Messages } from '../jobs.messages';
 export const OPTIONAL_PEERS = {
   'prom-client': '^15.0.0',
   '@nestjs/terminus': '^11.0.0 || ^12.0.0',
+  // For the telemetry option; the app imports it itself (new BullMQOtel(...)), the library never does.
+  'bullmq-otel': '^1.0.0 || ^2.0.0',
 } as const;
 
 export type OptionalPeer = keyof typeof OPTIONAL_PEERS;
