@@ -93,9 +93,11 @@ describe('bull-board dashboard at /admin/queues (Chromium)', () => {
     await pollJob(t, report, (info) => info.status === 'failed');
     await page.goto(`${base}/admin/queues`);
     for (const queue of QUEUES) await page.getByRole('link', { name: queue, exact: true }).first().waitFor();
-    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(existsSync(SCREENSHOT)).toBe(true);
+    // The README's picture is rewritten only on request (UPDATE_SCREENSHOT=1), not by every run.
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    }
   }, 60_000);
 
   it("refuses another site's form POST with the saved login (403, nothing enqueued); the dashboard's own requests still work", async () => {
