@@ -8,6 +8,7 @@ export type { WorkerProcessOptions } from './worker-bootstrap';
 export type {
   JobsModuleOptions,
   JobsModuleAsyncOptions,
+  JobsOptionsFactory,
   QueueConfig,
   RetentionOptions,
   JobRetention,
@@ -46,6 +47,13 @@ export type { JobsHttpError } from './filters/jobs-exception.filter';
 /** Opt-in REST admin API (stats, jobs by status, retry, cancel, pause/resume, workers) behind a bearer token. */
 export { JobsAdminModule, JobsAdminAuth, JobsAdminGuard } from './admin';
 /** Options and answers of the admin API. */
-export type { JobsAdminOptions, JobsAdminAsyncOptions, JobsAdminMount, JobSummary, JobPage } from './admin';
+export type {
+  JobsAdminOptions,
+  JobsAdminAsyncOptions,
+  JobsAdminOptionsFactory,
+  JobsAdminMount,
+  JobSummary,
+  JobPage,
+} from './admin';
 /** `getQueueToken(name)` / `@InjectQueue(name)` give the BullMQ `Queue` behind a configured queue. */
 export { getQueueToken } from '@nestjs/bull-shared';

@@ -118,6 +118,9 @@ export const Messages = {
     `Store large results elsewhere (a file, a table) and return a reference, or raise maxPayloadBytes.`,
   resultNotJson: (name: string, detail: string) =>
     `Job "${name}" returned a result JSON cannot store (${detail}), so the attempt failed. Return plain objects, arrays, strings, numbers, booleans or null.`,
+  asyncOptionsMissing: (method: string, factoryMethod: string) =>
+    `${method} needs one of useFactory, useClass or useExisting to give it its options. ` +
+    `Pass useFactory: (...deps) => options with inject: [...deps], or a class implementing ${factoryMethod}().`,
   missingOptionalPeer: (entry: string, peer: string, range: string) =>
     `${entry} needs the optional peer dependency ${peer}, which is not installed. ` +
     `Install it next to nestjs-jobs: npm install ${peer}@"${range}"`,

@@ -1,7 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { getQueueToken } from '@nestjs/bull-shared';
-import { DEFAULT_QUEUE, JOBS_CONFIG, JOBS_MODULE_OPTIONS, JOBS_WORKER_ROLE } from './jobs.constants';
+import { JOBS_CONFIG, JOBS_MODULE_OPTIONS, JOBS_WORKER_ROLE } from './jobs.constants';
 import { resolveJobsConfig, type WorkerProcessRole } from './jobs-config';
 import { JobsExplorer } from './jobs.explorer';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor';
@@ -13,6 +12,8 @@ import { WorkerRegistry } from './workers/worker-registry';
 import { JobSchedules } from './schedules/job-schedules';
 import { JobService } from './job.service';
 import { ProcessPoolSupervisor } from './pool/process-pool.supervisor';
+import { assertAsyncOptions } from './utils/async-options';
+import { ConfigurableJobsModule } from './jobs-module-definition';
 import type { JobsModuleAsyncOptions, JobsModuleOptions } from './interfaces/jobs-module-options.interface';
 
 const CORE_PROVIDERS: Provider[] = [
@@ -36,44 +37,38 @@ const CORE_PROVIDERS: Provider[] = [
 
 /**
  * Named queues, each served by its own pool of workers. Global: `JobService` can be injected
- * anywhere once the module is imported.
+ * anywhere once the module is imported. Options come from `forRoot` or `forRootAsync`
+ * (`jobs-module-definition.ts`); the providers below are the same on both paths.
  * @example
  * JobsModule.forRoot({ queues: { default: 2, high_priority: 8 } })
  */
-@Module({})
-export class JobsModule {
-  /** Configures the module with options known up front. `forRoot()` alone is single-queue mode. */
+@Module({
+  imports: [DiscoveryModule],
+  providers: CORE_PROVIDERS,
+  exports: [JobService, JobsQueueRegistry, JobsWorkerManager, JOBS_CONFIG],
+})
+export class JobsModule extends ConfigurableJobsModule {
+  /**
+   * Configures the module with options known up front. `forRoot()` alone is single-queue mode.
+   * `@InjectQueue(name)` works for every queue in `options.queues`.
+   */
   static forRoot(options: JobsModuleOptions = {}): DynamicModule {
-    return JobsModule.build([{ provide: JOBS_MODULE_OPTIONS, useValue: options }], Object.keys(options?.queues ?? {}));
+    return super.forRoot({ ...options, queueNames: Object.keys(options?.queues ?? {}) });
   }
 
-  /** Configures the module from a factory, for options that come from `ConfigService` and the like. */
+  /**
+   * Configures the module from `useFactory` (with `inject`), `useClass` or `useExisting` (a
+   * `JobsOptionsFactory`), for options that come from `ConfigService` and the like. List
+   * `queueNames` for `@InjectQueue(name)`: tokens must be known before the factory runs.
+   * @example
+   * JobsModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ connection: config.get('REDIS_URL') }),
+   * })
+   */
   static forRootAsync(options: JobsModuleAsyncOptions): DynamicModule {
-    const optionsProvider: Provider = {
-      provide: JOBS_MODULE_OPTIONS,
-      useFactory: options.useFactory,
-      inject: options.inject ?? [],
-    };
-    return JobsModule.build([optionsProvider], options.queueNames ?? [], options.imports);
-  }
-
-  private static build(
-    optionsProviders: Provider[],
-    queueNames: string[],
-    imports: DynamicModule['imports'] = [],
-  ): DynamicModule {
-    // Register the queues under @nestjs/bullmq's tokens, so @InjectQueue(name) and bull-board find them.
-    const queueProviders: Provider[] = [...new Set([DEFAULT_QUEUE, ...queueNames])].map((name) => ({
-      provide: getQueueToken(name),
-      useFactory: (registry: JobsQueueRegistry) => registry.get(name),
-      inject: [JobsQueueRegistry],
-    }));
-    return {
-      module: JobsModule,
-      global: true,
-      imports: [DiscoveryModule, ...imports],
-      providers: [...optionsProviders, ...CORE_PROVIDERS, ...queueProviders],
-      exports: [JobService, JobsQueueRegistry, JobsWorkerManager, JOBS_CONFIG, ...queueProviders.map((p) => (p as any).provide)],
-    };
+    assertAsyncOptions('JobsModule.forRootAsync', 'createJobsOptions', options);
+    return super.forRootAsync(options);
   }
 }

@@ -1,4 +1,4 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 
 /** Options of `JobsAdminModule.register`. */
 export interface JobsAdminOptions {
@@ -6,11 +6,18 @@ export interface JobsAdminOptions {
   token: string;
 }
 
-/** Options of `JobsAdminModule.registerAsync`, for a token from `ConfigService` and the like. */
-export interface JobsAdminAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  useFactory: (...args: any[]) => JobsAdminOptions | Promise<JobsAdminOptions>;
-  inject?: any[];
+/** A class that gives `JobsAdminModule.registerAsync({ useClass })` or `({ useExisting })` its options. */
+export interface JobsAdminOptionsFactory {
+  createJobsAdminOptions(): JobsAdminOptions | Promise<JobsAdminOptions>;
 }
+
+/**
+ * Options of `JobsAdminModule.registerAsync`, for a token from `ConfigService` and the like: one of
+ * `useFactory` (with `inject`), `useClass` or `useExisting`, plus `path` (not from the factory).
+ */
+export interface JobsAdminAsyncOptions
+  extends ConfigurableModuleAsyncOptions<JobsAdminOptions, 'createJobsAdminOptions'>,
+    JobsAdminMount {}
 
 /** Where the admin API is mounted, e.g. `'admin/jobs'` (the default). Fixed at import time: Nest reads routes at boot. */
 export interface JobsAdminMount {

@@ -8,5 +8,10 @@ assertOptionalPeer('nestjs-jobs/health', '@nestjs/terminus');
 export { JobsHealthModule } from './jobs-health.module';
 /** Terminus indicator: Redis answers PING in time and every queue this process serves has a running worker. */
 export { JobsHealthIndicator } from './jobs-health.indicator';
-/** Options of `JobsHealthModule.register`. */
-export type { JobsHealthOptions } from './jobs-health.indicator';
+/** Options of `register` / `registerAsync`: the factory's options, the import-time `path`, and the `useClass` contract. */
+export type {
+  JobsHealthOptions,
+  JobsHealthMount,
+  JobsHealthAsyncOptions,
+  JobsHealthOptionsFactory,
+} from './jobs-health-options.interface';

@@ -5,16 +5,9 @@ import { JOBS_CONFIG } from '../jobs.constants';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { JobsWorkerManager } from '../workers/jobs-worker.manager';
 import type { JobsConfig } from '../jobs-config';
+import type { JobsHealthOptions } from './jobs-health-options.interface';
 
 export const JOBS_HEALTH_OPTIONS = Symbol('JOBS_HEALTH_OPTIONS');
-
-/** Options of `JobsHealthModule.register`. */
-export interface JobsHealthOptions {
-  /** How long Redis may take to answer PING before the check is down. Default 1000 ms. */
-  timeoutMs?: number;
-  /** Route of a ready-made terminus health check (e.g. `'health'`), or none (default) to compose your own. */
-  path?: string;
-}
 
 /**
  * Terminus health indicator: up when Redis answers PING within the timeout and every queue this

@@ -1,23 +1,9 @@
-import { Controller, DynamicModule, Get, Module, type Type } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { JOBS_HEALTH_OPTIONS, JobsHealthIndicator, type JobsHealthOptions } from './jobs-health.indicator';
-
-function createHealthController(path: string): Type<unknown> {
-  @Controller()
-  class JobsHealthController {
-    constructor(
-      private readonly health: HealthCheckService,
-      private readonly jobs: JobsHealthIndicator,
-    ) {}
-
-    @Get(path)
-    @HealthCheck()
-    check() {
-      return this.health.check([() => this.jobs.isHealthy('jobs')]);
-    }
-  }
-  return JobsHealthController;
-}
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { assertAsyncOptions } from '../utils/async-options';
+import { JobsHealthIndicator } from './jobs-health.indicator';
+import { ConfigurableJobsHealthModule } from './jobs-health-module-definition';
+import type { JobsHealthAsyncOptions, JobsHealthMount, JobsHealthOptions } from './jobs-health-options.interface';
 
 /**
  * Provides `JobsHealthIndicator` for `@nestjs/terminus` (an optional peer; import from
@@ -25,15 +11,24 @@ function createHealthController(path: string): Type<unknown> {
  * @example
  * JobsHealthModule.register({ path: 'health', timeoutMs: 500 })
  */
-@Module({})
-export class JobsHealthModule {
-  static register(options: JobsHealthOptions = {}): DynamicModule {
-    return {
-      module: JobsHealthModule,
-      imports: [TerminusModule],
-      controllers: options.path ? [createHealthController(options.path)] : [],
-      providers: [{ provide: JOBS_HEALTH_OPTIONS, useValue: options }, JobsHealthIndicator],
-      exports: [JobsHealthIndicator],
-    };
+@Module({
+  imports: [TerminusModule],
+  providers: [JobsHealthIndicator],
+  exports: [JobsHealthIndicator],
+})
+export class JobsHealthModule extends ConfigurableJobsHealthModule {
+  static register(options: JobsHealthOptions & JobsHealthMount = {}): DynamicModule {
+    return super.register(options);
+  }
+
+  /**
+   * Options from `useFactory`, `useClass` or `useExisting` (e.g. a timeout from `ConfigService`);
+   * `path` is given here, as routes are fixed at boot.
+   * @example
+   * JobsHealthModule.registerAsync({ path: 'health', inject: [ConfigService], useFactory: (c: ConfigService) => ({ timeoutMs: c.get('HEALTH_TIMEOUT_MS') }) })
+   */
+  static registerAsync(options: JobsHealthAsyncOptions): DynamicModule {
+    assertAsyncOptions('JobsHealthModule.registerAsync', 'createJobsHealthOptions', options);
+    return super.registerAsync(options);
   }
 }

@@ -1,4 +1,4 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { Telemetry } from 'bullmq';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 
@@ -124,13 +124,31 @@ export interface JobsModuleOptions {
   telemetry?: Telemetry;
 }
 
-/** Options of {@link JobsModule.forRootAsync}. */
-export interface JobsModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  useFactory: (...args: any[]) => JobsModuleOptions | Promise<JobsModuleOptions>;
-  inject?: any[];
+/**
+ * A class that gives `JobsModule.forRootAsync({ useClass })` or `({ useExisting })` its options.
+ * @example
+ * @Injectable()
+ * class JobsConfig implements JobsOptionsFactory {
+ *   constructor(private readonly config: ConfigService) {}
+ *   createJobsOptions(): JobsModuleOptions {
+ *     return { connection: this.config.get('REDIS_URL'), queues: { default: this.config.get('JOBS_CONCURRENCY') } };
+ *   }
+ * }
+ */
+export interface JobsOptionsFactory {
+  createJobsOptions(): JobsModuleOptions | Promise<JobsModuleOptions>;
+}
+
+/**
+ * Options of {@link JobsModule.forRootAsync}: `imports`, and one of `useFactory` (with `inject`),
+ * `useClass` or `useExisting` (a {@link JobsOptionsFactory}).
+ */
+export interface JobsModuleAsyncOptions extends ConfigurableModuleAsyncOptions<JobsModuleOptions, 'createJobsOptions'> {
   /**
    * Queue names to register under `@nestjs/bullmq` tokens, so that `@InjectQueue(name)` and
-   * bull-board can find them. Needed only for that: the factory's queues are served either way.
+   * bull-board can find them. Given here because Nest must know every provider before any factory
+   * runs, so the factory's `queues` come too late to add tokens. Needed only for that: the
+   * factory's queues are served either way.
    */
   queueNames?: string[];
 }

@@ -8,5 +8,10 @@ assertOptionalPeer('nestjs-jobs/metrics', 'prom-client');
 export { JobsMetricsModule } from './jobs-metrics.module';
 /** The metrics provider: its `registry`, and `metrics()` for the text format. */
 export { JobsMetrics } from './jobs-metrics.service';
-/** Options of `JobsMetricsModule.register`. */
-export type { JobsMetricsOptions } from './jobs-metrics.service';
+/** Options of `register` / `registerAsync`: the factory's options, the import-time `path`, and the `useClass` contract. */
+export type {
+  JobsMetricsOptions,
+  JobsMetricsMount,
+  JobsMetricsAsyncOptions,
+  JobsMetricsOptionsFactory,
+} from './jobs-metrics-options.interface';

@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { createJobsMetricsController } from './jobs-metrics.controller';
-import { JOBS_METRICS_OPTIONS, JobsMetrics, type JobsMetricsOptions } from './jobs-metrics.service';
+import { assertAsyncOptions } from '../utils/async-options';
+import { JobsMetrics } from './jobs-metrics.service';
+import { ConfigurableJobsMetricsModule } from './jobs-metrics-module-definition';
+import type { JobsMetricsAsyncOptions, JobsMetricsMount, JobsMetricsOptions } from './jobs-metrics-options.interface';
 
 /**
  * Prometheus metrics of `JobsModule`'s queues and jobs, served at `/metrics` unless told otherwise.
@@ -9,15 +11,23 @@ import { JOBS_METRICS_OPTIONS, JobsMetrics, type JobsMetricsOptions } from './jo
  * JobsMetricsModule.register()                          // GET /metrics, own registry
  * JobsMetricsModule.register({ registry: register })    // prom-client's global registry
  */
-@Module({})
-export class JobsMetricsModule {
-  static register(options: JobsMetricsOptions = {}): DynamicModule {
-    const path = options.path ?? 'metrics';
-    return {
-      module: JobsMetricsModule,
-      controllers: path === false ? [] : [createJobsMetricsController(path)],
-      providers: [{ provide: JOBS_METRICS_OPTIONS, useValue: options }, JobsMetrics],
-      exports: [JobsMetrics],
-    };
+@Module({
+  providers: [JobsMetrics],
+  exports: [JobsMetrics],
+})
+export class JobsMetricsModule extends ConfigurableJobsMetricsModule {
+  static register(options: JobsMetricsOptions & JobsMetricsMount = {}): DynamicModule {
+    return super.register(options);
+  }
+
+  /**
+   * Options from `useFactory`, `useClass` or `useExisting` (e.g. a prefix from `ConfigService`); `path`
+   * is given here, as routes are fixed at boot.
+   * @example
+   * JobsMetricsModule.registerAsync({ inject: [ConfigService], useFactory: (c: ConfigService) => ({ prefix: c.get('METRICS_PREFIX') }) })
+   */
+  static registerAsync(options: JobsMetricsAsyncOptions): DynamicModule {
+    assertAsyncOptions('JobsMetricsModule.registerAsync', 'createJobsMetricsOptions', options);
+    return super.registerAsync(options);
   }
 }

@@ -4,20 +4,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JobService } from '../job.service';
 import { JobsWorkerManager } from '../workers/jobs-worker.manager';
 import type { QueueStats } from '../monitoring/queue-stats.interface';
+import type { JobsMetricsOptions } from './jobs-metrics-options.interface';
 
 export const JOBS_METRICS_OPTIONS = Symbol('JOBS_METRICS_OPTIONS');
-
-/** Options of `JobsMetricsModule.register`. */
-export interface JobsMetricsOptions {
-  /** Registry to register on. Default: a registry of its own, so apps in one process never clash. */
-  registry?: Registry;
-  /** Metric name prefix. Default `nestjs_jobs_`. */
-  prefix?: string;
-  /** Route of the scrape endpoint, or `false` for none (serve `JobsMetrics.registry` yourself). Default `metrics`. */
-  path?: string | false;
-  /** Histogram buckets in seconds. */
-  buckets?: { wait?: number[]; run?: number[] };
-}
 
 const STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
 /**
