@@ -93,4 +93,11 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
   }
 }
 
+/** Waits until job `id` completed or failed, and returns it. */
+export const finished = (t: Pick<JobsTestApp, 'jobs'>, id: string, ms = 20_000) =>
+  waitFor(async () => {
+    const info = await t.jobs.get(id);
+    return info?.status === 'completed' || info?.status === 'failed' ? info : null;
+  }, ms, `job ${id} to finish`);
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

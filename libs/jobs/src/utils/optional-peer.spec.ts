@@ -1,12 +1,12 @@
 // The optional peers: their ranges in one place, and a message with the install command when one
-// is missing. The packed version of this, in fresh apps, is in package/package.spec.ts.
+// is missing. The packed version of this, in fresh apps, is in libs/jobs/test/package/package.spec.ts.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MissingPeerDependencyError } from '../src/errors/missing-peer-dependency.error';
-import { assertOptionalPeer, OPTIONAL_PEERS, type OptionalPeer } from '../src/utils/optional-peer';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
+import { assertOptionalPeer, OPTIONAL_PEERS, type OptionalPeer } from './optional-peer';
 
-const pkg = JSON.parse(readFileSync(join(__dirname, '../package.json'), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
   peerDependencies: Record<string, string>;
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
 };

@@ -1,11 +1,11 @@
 import type { Job } from 'bullmq';
-import { CancelledJobs } from '../src/workers/cancelled-jobs';
-import { JobCancelledError } from '../src/errors/job-cancelled.error';
-import { encodeCancelMarker } from '../src/workers/worker-control';
-import type { RedisClient } from '../src/redis/redis-client.factory';
+import { CancelledJobs } from './cancelled-jobs';
+import { JobCancelledError } from '../errors/job-cancelled.error';
+import { encodeCancelMarker } from './worker-control';
+import type { RedisClient } from '../redis/redis-client.factory';
 
 // The durable-cancel check without Redis: a fake client counts the reads, because the check must
-// cost no Redis round trip on a first attempt (faults.spec.ts covers it on real processes).
+// cost no Redis round trip on a first attempt (libs/jobs/test/faults.spec.ts covers it on real processes).
 
 function fakeClient(markers: Record<string, string>) {
   const reads: string[] = [];

@@ -22,10 +22,10 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { PayloadCheckCompiler, type PayloadClass } from '../src/payload/compiled-payload-check';
-import { PayloadValidator } from '../src/payload/payload-validator';
-import { JobValidationError } from '../src/errors/job-validation.error';
-import { resolveJobsConfig } from '../src/jobs-config';
+import { PayloadCheckCompiler, type PayloadClass } from './compiled-payload-check';
+import { PayloadValidator } from './payload-validator';
+import { JobValidationError } from '../errors/job-validation.error';
+import { resolveJobsConfig } from '../jobs-config';
 
 // The fast payload check must never accept what class-validator rejects, and should accept what
 // it accepts, building the same instance. Each class below is checked both ways on valid data and

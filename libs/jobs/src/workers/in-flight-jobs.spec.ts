@@ -1,5 +1,5 @@
-import { InFlightJobs, LazyAbortSignal } from '../src/workers/job-processor';
-import { JobTimeoutError } from '../src/errors/job-timeout.error';
+import { InFlightJobs, LazyAbortSignal } from './job-processor';
+import { JobTimeoutError } from '../errors/job-timeout.error';
 
 // The bookkeeping behind timeouts, cancels and shutdown, without Redis: one timer serves every
 // running job's deadline.
