@@ -44,6 +44,13 @@ function build({ outDir = OUT, quiet = false } = {}) {
   if (!fs.existsSync(path.join(outDir, 'index.js')) || !fs.existsSync(path.join(outDir, 'index.d.ts'))) {
     throw new Error('dist/libs/jobs has no index.js/index.d.ts: check rootDir in libs/jobs/tsconfig.lib.json.');
   }
+  // Every entry point in package.json "exports" (., ./admin, ./metrics, ./health) must be built.
+  const { exports: entries } = JSON.parse(fs.readFileSync(path.join(outDir, 'package.json'), 'utf8'));
+  for (const [entry, target] of Object.entries(entries)) {
+    for (const file of typeof target === 'string' ? [target] : Object.values(target)) {
+      if (!fs.existsSync(path.join(outDir, file))) throw new Error(`package.json exports ${entry} as ${file}, which the build did not produce.`);
+    }
+  }
 
   const { name, version } = JSON.parse(fs.readFileSync(path.join(outDir, 'package.json'), 'utf8'));
   const where = path.relative(process.cwd(), outDir) || '.';

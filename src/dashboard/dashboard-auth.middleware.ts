@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { JobsAdminAuth } from 'nestjs-jobs';
+import type { AdminTokenCheck } from 'nestjs-jobs/admin';
 
 /** The Basic-auth user name the dashboard accepts; the password is the admin token. */
 export const DASHBOARD_USER = 'admin';
@@ -11,17 +11,17 @@ export const DASHBOARD_REALM = 'nestjs-jobs';
  * Missing or wrong Basic credentials: 401 with `WWW-Authenticate: Basic` (the browser asks again);
  * a wrong bearer token: 403, as the admin API answers.
  */
-export function dashboardAuth(auth: JobsAdminAuth) {
+export function dashboardAuth(check: AdminTokenCheck) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.headers.authorization ?? '';
     if (/^Bearer\s/i.test(header)) {
-      if (auth.check(header) === 'ok') return next();
+      if (check(header) === 'ok') return next();
       res.status(403).type('text/plain').send('The bearer token is not the admin token (JOBS_ADMIN_TOKEN).\n');
       return;
     }
     const password = basicPassword(header);
-    // JobsAdminAuth compares in constant time; it takes the secret in bearer form.
-    if (password !== undefined && auth.check(`Bearer ${password}`) === 'ok') return next();
+    // The admin check compares in constant time; it takes the secret in bearer form.
+    if (password !== undefined && check(`Bearer ${password}`) === 'ok') return next();
     res
       .status(401)
       .set('WWW-Authenticate', `Basic realm="${DASHBOARD_REALM}", charset="UTF-8"`)

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { JobsAdminAuth } from 'nestjs-jobs';
+import { createAdminTokenCheck } from 'nestjs-jobs/admin';
 import { dashboardAuth } from './dashboard-auth.middleware';
 import { dashboardSameOrigin } from './dashboard-same-origin.middleware';
 
@@ -25,7 +25,7 @@ export interface DashboardOptions {
  * bull-board at `/admin/queues` over the library's queues, which it finds through `getQueueToken(name)`.
  * The auth and same-origin middleware go in bull-board's own `middleware` option: they are applied in the
  * same `consumer.apply(...)` as bull-board's router, so they cover exactly the paths the router serves.
- * The token follows JobsAdminModule's rule (JobsAdminAuth refuses one under 16 characters at boot).
+ * The token follows JobsAdminModule's rule (createAdminTokenCheck refuses one under 16 characters at boot).
  */
 @Module({})
 export class DashboardModule {
@@ -44,7 +44,7 @@ export class DashboardModule {
           // @bull-board/nestjs needs ^9.10.2: same shape, two declarations, so tsc needs the cast.
           adapter: ExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
           // Credentials first (401/403), then same-origin proof and JSON bodies for anything that changes state.
-          middleware: [dashboardAuth(new JobsAdminAuth({ token })), dashboardSameOrigin(origins)],
+          middleware: [dashboardAuth(createAdminTokenCheck(token)), dashboardSameOrigin(origins)],
           boardOptions: { uiConfig: { boardTitle: 'nestjs-jobs' } },
         }),
         ...queues.map((name) => BullBoardModule.forFeature({ name, adapter: BullMQAdapter })),

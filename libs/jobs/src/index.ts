@@ -5,14 +5,18 @@ export type { CancelOutcome } from './job.service';
 export { JobHandler } from './decorators/job-handler.decorator';
 export { bootstrapWorker, parseWorkerArgs } from './worker-bootstrap';
 export type { WorkerProcessOptions } from './worker-bootstrap';
+/** `forRoot` / `forRootAsync` options, one queue's options, and the connection forms. */
 export type {
   JobsModuleOptions,
   JobsModuleAsyncOptions,
   JobsOptionsFactory,
   QueueConfig,
+  QueueProcesses,
+  ProcessScalingOptions,
   RetentionOptions,
   JobRetention,
   JobsConnection,
+  JobsClusterConnection,
 } from './interfaces/jobs-module-options.interface';
 export type { JobHandlerOptions, JobRepeatOptions } from './interfaces/job-handler-options.interface';
 export type { JobSchedule } from './interfaces/job-schedule.interface';
@@ -40,20 +44,12 @@ export {
   JobTimeoutError,
   JobCancelledError,
   JobResultTooLargeError,
+  MissingPeerDependencyError,
 } from './errors';
 /** Exception filter for your own routes: 400 for bad job names, queues and data, 503 with Retry-After when Redis is away. */
 export { JobsExceptionFilter } from './filters/jobs-exception.filter';
 export type { JobsHttpError } from './filters/jobs-exception.filter';
-/** Opt-in REST admin API (stats, jobs by status, retry, cancel, pause/resume, workers) behind a bearer token. */
-export { JobsAdminModule, JobsAdminAuth, JobsAdminGuard } from './admin';
-/** Options and answers of the admin API. */
-export type {
-  JobsAdminOptions,
-  JobsAdminAsyncOptions,
-  JobsAdminOptionsFactory,
-  JobsAdminMount,
-  JobSummary,
-  JobPage,
-} from './admin';
+/** Opt-in REST admin API (stats, jobs by status, retry, cancel, pause/resume, workers) behind a bearer token; also `nestjs-jobs/admin`. */
+export * from './admin';
 /** `getQueueToken(name)` / `@InjectQueue(name)` give the BullMQ `Queue` behind a configured queue. */
 export { getQueueToken } from '@nestjs/bull-shared';

@@ -12,6 +12,7 @@ import { WorkerRegistry } from './workers/worker-registry';
 import { JobSchedules } from './schedules/job-schedules';
 import { JobService } from './job.service';
 import { ProcessPoolSupervisor } from './pool/process-pool.supervisor';
+import { JobsInternals } from './jobs.internals';
 import { assertAsyncOptions } from './utils/async-options';
 import { ConfigurableJobsModule } from './jobs-module-definition';
 import type { JobsModuleAsyncOptions, JobsModuleOptions } from './interfaces/jobs-module-options.interface';
@@ -33,6 +34,7 @@ const CORE_PROVIDERS: Provider[] = [
   JobSchedules,
   JobService,
   ProcessPoolSupervisor,
+  JobsInternals,
 ];
 
 /**
@@ -45,7 +47,8 @@ const CORE_PROVIDERS: Provider[] = [
 @Module({
   imports: [DiscoveryModule],
   providers: CORE_PROVIDERS,
-  exports: [JobService, JobsQueueRegistry, JobsWorkerManager, JOBS_CONFIG],
+  // JobsInternals is for the admin, metrics and health modules; no package entry exports its class.
+  exports: [JobService, JobsInternals],
 })
 export class JobsModule extends ConfigurableJobsModule {
   /**

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { JobsAdminAuth, JobsAdminModule, JobsConfigurationError } from 'nestjs-jobs';
+import { createAdminTokenCheck, JobsAdminModule, JobsConfigurationError } from 'nestjs-jobs';
+import { JobsAdminAuth } from '../src/admin/jobs-admin-auth';
 import { redisUrl } from './support/test-app';
 import { createHttpApp, type HttpTestApp } from './support/http-app';
 import { MonitoringHandlers } from './support/monitoring-handlers';
@@ -110,5 +111,9 @@ describe('JobsAdminModule token length', () => {
     expect(() => new JobsAdminAuth({ token: 'too-short' })).toThrow(JobsConfigurationError);
     expect(() => new JobsAdminAuth({ token: 'too-short' })).toThrow(/at least 16 characters/);
     expect(new JobsAdminAuth({ token: TOKEN }).check(`Bearer ${TOKEN}`)).toBe('ok');
+    // The public check a dashboard uses (createAdminTokenCheck) applies the same rule.
+    expect(() => createAdminTokenCheck('too-short')).toThrow(/at least 16 characters/);
+    expect(createAdminTokenCheck(TOKEN)(`Bearer ${TOKEN}`)).toBe('ok');
+    expect(createAdminTokenCheck(TOKEN)(`Bearer ${TOKEN}x`)).toBe('wrong');
   });
 });

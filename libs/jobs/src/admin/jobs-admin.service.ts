@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobService } from '../job.service';
-import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
+import { JobsInternals } from '../jobs.internals';
 import type { JobStatus } from '../interfaces/job.interface';
 
 const READ_FAILED = 'the jobs could not be read';
@@ -35,7 +35,7 @@ export interface JobPage {
 export class JobsAdminService {
   constructor(
     private readonly jobs: JobService,
-    private readonly queues: JobsQueueRegistry,
+    private readonly queues: JobsInternals,
   ) {}
 
   /**
@@ -43,8 +43,7 @@ export class JobsAdminService {
    * first, then oldest; delayed: soonest) or, for finished jobs, newest first.
    */
   async list(queueName: string, status: JobStatus, page: number, pageSize: number): Promise<JobPage> {
-    const queue = this.queues.get(queueName);
-    await this.queues.whenReady(READ_FAILED);
+    const queue = this.queues.queue(queueName);
     const start = (page - 1) * pageSize;
     const end = start + pageSize - 1;
     const read = async (): Promise<{ total: number; jobs: Job[] }> => {
@@ -61,7 +60,7 @@ export class JobsAdminService {
       ]);
       return { total: prioritized + wait, jobs: [...first, ...rest] };
     };
-    const { total, jobs } = await this.queues.withDeadline(read(), READ_FAILED);
+    const { total, jobs } = await this.queues.call(read, READ_FAILED);
     return { queue: queueName, status, page, pageSize, total, jobs: jobs.map((job) => summary(job, queueName, status)) };
   }
 
@@ -70,7 +69,7 @@ export class JobsAdminService {
     const info = await this.jobs.get(id);
     if (!info) return 'not-found';
     if (info.status !== 'failed') return 'not-failed';
-    const job = await this.queues.withDeadline(this.queues.get(info.queue).getJob(id), CHANGE_FAILED);
+    const job = await this.queues.withDeadline(this.queues.queue(info.queue).getJob(id), CHANGE_FAILED);
     if (!job) return 'not-found';
     try {
       await this.queues.withDeadline(job.retry('failed'), CHANGE_FAILED);
@@ -84,15 +83,13 @@ export class JobsAdminService {
 
   /** Stops every worker process from taking new jobs of `queue`; running jobs finish. */
   async pause(queue: string): Promise<void> {
-    const q = this.queues.get(queue);
-    await this.queues.whenReady(CHANGE_FAILED);
-    await this.queues.withDeadline(q.pause(), CHANGE_FAILED);
+    const q = this.queues.queue(queue);
+    await this.queues.call(() => q.pause(), CHANGE_FAILED);
   }
 
   async resume(queue: string): Promise<void> {
-    const q = this.queues.get(queue);
-    await this.queues.whenReady(CHANGE_FAILED);
-    await this.queues.withDeadline(q.resume(), CHANGE_FAILED);
+    const q = this.queues.queue(queue);
+    await this.queues.call(() => q.resume(), CHANGE_FAILED);
   }
 }
 

@@ -1,10 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Worker } from 'bullmq';
-import { JOBS_CONFIG } from '../jobs.constants';
-import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
-import { JobsWorkerManager } from '../workers/jobs-worker.manager';
-import type { JobsConfig } from '../jobs-config';
+import { JobsInternals } from '../jobs.internals';
 import type { JobsHealthOptions } from './jobs-health-options.interface';
 
 export const JOBS_HEALTH_OPTIONS = Symbol('JOBS_HEALTH_OPTIONS');
@@ -21,21 +18,19 @@ export class JobsHealthIndicator implements OnModuleInit {
 
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly queues: JobsQueueRegistry,
-    private readonly manager: JobsWorkerManager,
-    @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
+    private readonly internals: JobsInternals,
     @Inject(JOBS_HEALTH_OPTIONS) private readonly options: JobsHealthOptions,
   ) {}
 
   onModuleInit(): void {
-    this.manager.observeWorkers((queue, worker) => this.workers.set(queue, worker));
+    this.internals.observeWorkers((queue, worker) => this.workers.set(queue, worker));
   }
 
   async isHealthy<K extends string = 'jobs'>(key: K = 'jobs' as K, timeoutMs = this.options.timeoutMs ?? 1_000): Promise<HealthIndicatorResult<K>> {
     const indicator = this.health.check(key);
     const redis = await this.ping(timeoutMs);
     const queues = Object.fromEntries(
-      this.config.servedQueues.map((queue) => {
+      this.internals.servedQueues().map((queue) => {
         const worker = this.workers.get(queue);
         return [queue, worker?.isRunning() && !worker.closing ? 'up' : 'down'];
       }),
@@ -54,7 +49,7 @@ export class JobsHealthIndicator implements OnModuleInit {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.queues.producer.ping(),
+        this.internals.ping(),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no reply')), timeoutMs))),
       ]);
       return { status: 'up', latencyMs: Date.now() - started };

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JobService } from '../job.service';
-import { JobsWorkerManager } from '../workers/jobs-worker.manager';
+import { JobsInternals } from '../jobs.internals';
 import type { QueueStats } from '../monitoring/queue-stats.interface';
 import type { JobsMetricsOptions } from './jobs-metrics-options.interface';
 
@@ -38,7 +38,7 @@ export class JobsMetrics implements OnModuleInit {
   constructor(
     @Inject(JOBS_METRICS_OPTIONS) options: JobsMetricsOptions,
     private readonly jobs: JobService,
-    private readonly workers: JobsWorkerManager,
+    private readonly internals: JobsInternals,
   ) {
     const registry = (this.registry = options.registry ?? new Registry());
     const p = options.prefix ?? 'nestjs_jobs_';
@@ -91,7 +91,7 @@ export class JobsMetrics implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.workers.observeWorkers((queue, worker) => this.observe(queue, worker));
+    this.internals.observeWorkers((queue, worker) => this.observe(queue, worker));
   }
 
   /** The metrics in Prometheus text format. */

@@ -102,6 +102,16 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
   }
 
   /**
+   * `work` once the producer is ready, under the enqueue deadline: `whenReady` then `withDeadline`,
+   * with `outcome` (what the caller's failure means, e.g. "nothing was changed") in either error.
+   */
+  async call<T>(work: () => Promise<T>, outcome?: string): Promise<T> {
+    // Checked here rather than awaiting an already resolved promise: it saves a tick per call.
+    if (this.producer.status !== 'ready') await this.whenReady(outcome);
+    return this.withDeadline(work(), outcome);
+  }
+
+  /**
    * Runs start-up work that needs Redis without holding up start-up while Redis is away: it gets
    * `enqueueTimeoutMs`, and if Redis does not answer in time it runs again once Redis is back.
    */

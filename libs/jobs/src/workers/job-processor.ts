@@ -11,6 +11,7 @@ import { readJobTimeout } from '../utils/enqueue-options';
 import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
 import type { CancelledJobs } from './cancelled-jobs';
 import { checkJobResult, toHandlerError } from './job-outcome';
+import { FinalFailure } from './final-failure';
 
 /**
  * A job's `ctx.signal`, created only if the handler reads it. An `AbortController` per job is the
@@ -235,8 +236,8 @@ export function createJobProcessor(host: ProcessorHost) {
   return (job: Job): Promise<unknown> => {
     const cancel = cancelled.check(job);
     if (cancel === undefined) return processor(job);
-    if (cancel instanceof JobCancelledError) return Promise.reject(cancel);
-    return cancel.then((error) => (error ? Promise.reject(error) : processor(job)));
+    if (cancel instanceof JobCancelledError) return Promise.reject(new FinalFailure(cancel));
+    return cancel.then((error) => (error ? Promise.reject(new FinalFailure(error)) : processor(job)));
   };
 }
 
@@ -245,7 +246,7 @@ export function createJobProcessor(host: ProcessorHost) {
  * Otherwise remembers the cancel, in case the job is about to start here.
  */
 export function cancelRunningJob(host: ProcessorHost, id: string, reason?: string, createdAt?: number): boolean {
-  const stopped = host.inFlight.stop(id, new JobCancelledError(reason), reason ?? 'cancelled');
+  const stopped = host.inFlight.stop(id, new FinalFailure(new JobCancelledError(reason)), reason ?? 'cancelled');
   if (!stopped) host.cancelled?.remember(id, reason, createdAt);
   return stopped;
 }
