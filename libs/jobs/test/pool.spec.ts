@@ -141,15 +141,27 @@ describe('worker process pools (real processes)', () => {
       60_000,
       `a pool with ${n} cpu process(es)`,
     );
-  const finished = (ids: string[]) =>
-    waitFor(
+  /**
+   * Waits until every job completed, then reads them all once. It looks at 20 pending jobs at a
+   * time (they finish about in order), every 100 ms while they run: reading hundreds of jobs every
+   * few ms would take the very CPU the pool is measured on.
+   */
+  const finished = async (ids: string[]): Promise<JobInfo[]> => {
+    let pending = [...ids];
+    await waitFor(
       async () => {
-        const infos = await Promise.all(ids.map((id) => producer.jobs.get(id)));
-        return infos.every((i) => i?.status === 'completed') ? (infos as JobInfo[]) : null;
+        const batch = pending.slice(0, 20);
+        const infos = await Promise.all(batch.map((id) => producer.jobs.get(id)));
+        const done = new Set(batch.filter((_, i) => infos[i]?.status === 'completed'));
+        pending = pending.filter((id) => !done.has(id));
+        if (pending.length > 0 && done.size < batch.length) await sleep(100);
+        return pending.length === 0;
       },
       150_000,
       `${ids.length} jobs to complete`,
     );
+    return (await Promise.all(ids.map((id) => producer.jobs.get(id)))) as JobInfo[];
+  };
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
