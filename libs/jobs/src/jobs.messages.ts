@@ -81,6 +81,7 @@ export const Messages = {
     `Job timed out after ${ms} ms. Raise the handler's or the job's timeout option, or make the handler faster; ` +
     `it should also stop when ctx.signal aborts.`,
   jobCancelled: (reason?: string) => `Job cancelled${reason ? `: ${reason}` : ''}.`,
+  jobCancelledHere: (id: string, queue: string, reason?: string) => `Job #${id} on queue "${queue}" cancelled${reason ? `: ${reason}` : ''}`,
   badHeartbeat: (key: string, field: string, problem: string) =>
     `Worker heartbeat "${field}" in ${key} is unreadable (${problem}), so it was ignored and removed. ` +
     `Only nestjs-jobs worker processes should write to that hash; a live worker writes its entry again at its next heartbeat.`,

@@ -13,6 +13,10 @@ import { JobSchedules } from './schedules/job-schedules';
 import { JobService } from './job.service';
 import { ProcessPoolSupervisor } from './pool/process-pool.supervisor';
 import { JobsInternals } from './jobs.internals';
+import { JobRouting } from './queues/job-routing';
+import { JobProducer } from './queues/job-producer';
+import { JobsMonitor } from './monitoring/jobs-monitor';
+import { ControlChannel } from './workers/control-channel';
 import { assertAsyncOptions } from './utils/async-options';
 import { ConfigurableJobsModule } from './jobs-module-definition';
 import type { JobsModuleAsyncOptions, JobsModuleOptions } from './interfaces/jobs-module-options.interface';
@@ -28,10 +32,14 @@ const CORE_PROVIDERS: Provider[] = [
   JobHandlerRegistry,
   JobsExplorer,
   JobsQueueRegistry,
+  JobRouting,
+  JobProducer,
   PayloadValidator,
+  ControlChannel,
   WorkerRegistry,
   JobsWorkerManager,
   JobSchedules,
+  JobsMonitor,
   JobService,
   ProcessPoolSupervisor,
   JobsInternals,

@@ -3,6 +3,7 @@ import type { Job, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JobService } from '../job.service';
 import { JobsInternals } from '../jobs.internals';
+import { failedForGood } from '../workers/final-failure';
 import type { QueueStats } from '../monitoring/queue-stats.interface';
 import type { JobsMetricsOptions } from './jobs-metrics-options.interface';
 
@@ -113,8 +114,7 @@ export class JobsMetrics implements OnModuleInit {
     worker.on('failed', (job: Job | undefined) => {
       if (!job) return;
       this.observeRun(queue, job);
-      // BullMQ sets finishedOn only when the job fails for good; a retried attempt has none.
-      (job.finishedOn ? this.failed : this.retried).inc({ queue, name: this.label(job) });
+      (failedForGood(job) ? this.failed : this.retried).inc({ queue, name: this.label(job) });
     });
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
@@ -7,6 +7,7 @@ import { JobsConnectionError } from '../errors/jobs-connection.error';
 import { closeRedisClient, createRedisClient, isConnectionError, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
 import { queuePrefix, type JobsConfig } from '../jobs-config';
 import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
+import { isReadableJobId } from '../utils/job-id';
 import { QUEUES_CLOSE_MS, ShutdownDeadline } from '../utils/shutdown-deadline';
 
 /**
@@ -112,13 +113,39 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
   }
 
   /**
+   * Job `id`, the queue that holds it and its state, or `null`. Call once the producer is ready.
+   * Ids are unique across queues: every queue is asked at once (one round trip) which one has it.
+   */
+  async findJob(id: string): Promise<{ queue: string; job: Job; state: string } | null> {
+    // An id that names a queue's own key (`meta`, `wait`, ...) must never be read or removed as a job.
+    if (!isReadableJobId(id)) return null;
+    const names = this.names();
+    // Every job is a hash: any other type at that key is not a job.
+    const types = await this.withDeadline(
+      Promise.all(names.map((name) => this.producer.type(this.get(name).toKey(id)))),
+      'the job could not be read',
+    );
+    const index = types.findIndex((type) => type === 'hash');
+    if (index < 0) return null;
+    const queue = this.get(names[index]);
+    // State first, then the job: a job that finishes in between then shows its final fields,
+    // and its state is corrected from them below.
+    let state: string = await queue.getJobState(id);
+    const job = await Job.fromId(queue, id);
+    if (!job) return null;
+    if (job.finishedOn && state !== 'completed' && state !== 'failed') {
+      state = job.failedReason && job.returnvalue == null ? 'failed' : 'completed';
+    }
+    return { queue: names[index], job, state };
+  }
+
+  /**
    * Runs start-up work that needs Redis without holding up start-up while Redis is away: it gets
    * `enqueueTimeoutMs`, and if Redis does not answer in time it runs again once Redis is back.
    */
   async atStartup(what: string, work: () => Promise<unknown>): Promise<void> {
     try {
-      await this.whenReady(`${what} was postponed`);
-      await this.withDeadline(work(), `${what} was postponed`);
+      await this.call(work, `${what} was postponed`);
     } catch (error) {
       this.logger.warn(`${(error as Error).message} It runs when Redis is back.`);
       this.producer.once('ready', () => {

@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DEFAULT_QUEUE, JOBS_CONFIG } from '../jobs.constants';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobHandlerRegistry } from '../job-handler.registry';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
-import type { JobsConfig } from '../jobs-config';
+import { JobRouting } from '../queues/job-routing';
 import type { JobSchedule } from '../interfaces/job-schedule.interface';
 import { toSchedulerRepeat } from './repeat-options';
 
@@ -19,15 +18,10 @@ export class JobSchedules implements OnApplicationBootstrap {
   private readonly logger = new Logger('JobsModule');
 
   constructor(
-    @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
     private readonly handlers: JobHandlerRegistry,
     private readonly queues: JobsQueueRegistry,
+    private readonly routing: JobRouting,
   ) {}
-
-  /** The queue a job of this name goes to when the caller names none. */
-  queueOf(name: string): string {
-    return this.config.routes.get(name) ?? this.handlers.get(name)?.options.queue ?? DEFAULT_QUEUE;
-  }
 
   onApplicationBootstrap(): Promise<void> {
     return this.queues.atStartup('registering recurring jobs', () => this.sync());
@@ -39,7 +33,7 @@ export class JobSchedules implements OnApplicationBootstrap {
     for (const handler of this.handlers.all()) {
       const { repeat } = handler.options;
       if (!repeat) continue;
-      const queue = this.queueOf(handler.name);
+      const queue = this.routing.queueOf(handler.name);
       const id = ID_PREFIX + handler.name;
       wanted.get(queue)!.add(id);
       // Validated at start-up by the explorer, so this is a repeat object here.

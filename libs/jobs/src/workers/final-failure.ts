@@ -14,3 +14,13 @@ export class FinalFailure extends UnrecoverableError {
     this.stack = cause.stack;
   }
 }
+
+/**
+ * The one rule for "this failure is final" (no attempt left, or a failure BullMQ does not retry),
+ * read in a worker's `failed` event by `stats().lastMinute` and by the metrics. BullMQ stamps
+ * `finishedOn` on the job exactly when it moves it to failed for good, whatever the reason (attempts
+ * used up, an `UnrecoverableError`, a backoff that gives up); a retried attempt has none.
+ */
+export function failedForGood(job: { finishedOn?: number | null }): boolean {
+  return Boolean(job.finishedOn);
+}

@@ -9,7 +9,8 @@ import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisCli
 import { queuePrefix, type JobsConfig, type ResolvedQueueConfig } from '../jobs-config';
 import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost } from './job-processor';
 import { WorkerRegistry } from './worker-registry';
-import { cancelMarkerKey, controlChannel, parseControlMessage, type ControlMessage } from './worker-control';
+import { ControlChannel, type ControlTarget } from './control-channel';
+import { failedForGood } from './final-failure';
 import { CancelledJobs } from './cancelled-jobs';
 import { Autoscaler } from './autoscaler';
 import { FinishedJobsCounter } from './finished-jobs-counter';
@@ -27,14 +28,12 @@ interface RunningWorker {
 /**
  * Starts one BullMQ `Worker` per served queue, with that queue's concurrency, once the app has
  * bootstrapped (so no job runs before every provider is ready), and stops them on shutdown.
- * Listens on a Redis channel for run-time commands (concurrency changes, cancels) from any process.
+ * Applies run-time commands (concurrency changes, cancels) heard on the `ControlChannel`.
  */
 @Injectable()
-export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestroy {
+export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestroy, ControlTarget {
   private readonly logger = new Logger('JobsModule');
   private readonly running: RunningWorker[] = [];
-  private heartbeat?: NodeJS.Timeout;
-  private subscriber?: RedisClient;
   private readonly observers: Array<(queue: string, worker: Worker) => void> = [];
 
   constructor(
@@ -43,15 +42,18 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     private readonly payloads: PayloadValidator,
     private readonly registry: WorkerRegistry,
     private readonly queues: JobsQueueRegistry,
+    private readonly control: ControlChannel,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.pooledElsewhere.length > 0) this.logger.log(Messages.queueLeftToPool([...this.config.pooledElsewhere]));
     for (const name of this.config.servedQueues) this.start(this.config.queues.get(name)!);
     if (this.running.length === 0) return;
-    const subscribed = this.listen();
-    void this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatIntervalMs);
+    const subscribed = this.control.listen(this);
+    this.registry.start({
+      concurrency: () => this.concurrency(),
+      lastMinute: (now) => Object.fromEntries(this.running.map((r) => [r.queue.name, r.finished.lastMinute(now)])),
+    });
     // Subscribed before start-up ends, so a setConcurrency or cancel sent right after reaches this
     // process. While Redis is away, ioredis sends the SUBSCRIBE once it connects.
     await Promise.all([
@@ -83,7 +85,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     if (running.worker.concurrency !== concurrency) {
       running.worker.concurrency = concurrency;
       this.logger.log(`Queue "${queue}": concurrency set to ${concurrency}`);
-      void this.beat();
+      this.registry.beatNow();
     }
     return true;
   }
@@ -101,7 +103,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       inFlight: new InFlightJobs(),
       maxResultBytes: this.config.maxPayloadBytes,
       telemetry: this.config.telemetry,
-      cancelled: new CancelledJobs(connection, (id) => cancelMarkerKey(queuePrefix(this.config, queue.name), queue.name, id)),
+      cancelled: new CancelledJobs(connection, (id) => this.control.markerKey(queue.name, id)),
     };
     const worker = new Worker(queue.name, createJobProcessor(host), {
       connection,
@@ -123,7 +125,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       if (!job) return;
       // BullMQ stores attempts 0 for a plain queue.add without it, meaning one attempt.
       const attempts = Math.max(job.opts.attempts ?? 1, 1);
-      const final = job.attemptsMade >= attempts || error?.name === 'UnrecoverableError' || error?.name === 'JobCancelledError';
+      const final = failedForGood(job);
       if (final) finished.failed();
       this.logger.warn(
         `Job ${job.name}#${job.id} on queue "${queue.name}" failed (attempt ${job.attemptsMade}/${attempts}${final ? ', final' : ', will retry'}): ${error?.message}`,
@@ -145,43 +147,15 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     await (queue.globalConcurrency ? q.setGlobalConcurrency(queue.globalConcurrency) : q.removeGlobalConcurrency());
   }
 
-  /** Subscribes to the control channel, so any process can change concurrency or cancel a job here. */
-  private listen(): Promise<unknown> {
-    this.subscriber = createRedisClient(this.config.connection, {
-      maxRetriesPerRequest: null,
-      connectionName: 'nestjs-jobs:control',
-    });
-    logConnectionErrors(this.subscriber, this.logger, 'Control channel');
-    this.subscriber.on('message', (_channel: string, raw: string) => {
-      const message = parseControlMessage(raw);
-      if (message) this.handle(message);
-    });
-    // Sent at once, as the client's first command: sent later, while ioredis runs its ready check on
-    // the new connection, it would put the connection in subscriber mode under that check.
-    return this.subscriber.subscribe(controlChannel(this.config.prefix));
+  /** A `setConcurrency` from any process: it overrides autoscaling for that queue here. */
+  onConcurrency(queue: string, concurrency: number): void {
+    this.running.find((r) => r.queue.name === queue)?.autoscaler?.stop();
+    this.setConcurrency(queue, concurrency);
   }
 
-  private handle(message: ControlMessage): void {
-    if (message.type === 'concurrency') {
-      const running = this.running.find((r) => r.queue.name === message.queue);
-      running?.autoscaler?.stop();
-      this.setConcurrency(message.queue, message.concurrency);
-    } else if (message.type === 'cancel') {
-      for (const r of this.running) {
-        if (cancelRunningJob(r.host, message.id, message.reason, message.createdAt)) {
-          this.logger.log(`Job #${message.id} on queue "${r.queue.name}" cancelled${message.reason ? `: ${message.reason}` : ''}`);
-        }
-      }
-    }
-  }
-
-  private async beat(): Promise<void> {
-    // At start-up the producer may still be connecting: wait for it rather than lose the first beat.
-    // While Redis is away the beat fails; the next one after reconnecting restores the entry.
-    if (this.queues.producer.status !== 'ready') await this.queues.whenReady().catch(() => undefined);
-    const now = Date.now();
-    const lastMinute = Object.fromEntries(this.running.map((r) => [r.queue.name, r.finished.lastMinute(now)]));
-    await this.registry.beat(this.concurrency(), lastMinute).catch(() => undefined);
+  /** A cancel from any process: stops the job where it runs here, else each worker remembers it. */
+  onCancel(id: string, reason: string | undefined, createdAt: number | undefined): string[] {
+    return this.running.filter((r) => cancelRunningJob(r.host, id, reason, createdAt)).map((r) => r.queue.name);
   }
 
   /**
@@ -190,14 +164,14 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
    * stalled check puts them back in the queue, so they are neither lost nor marked failed.
    */
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.heartbeat);
+    this.registry.stop();
     for (const r of this.running) r.autoscaler?.stop();
     // Whatever Redis does, all of this ends within shutdownGraceMs + WORKERS_CLOSE_MS: every step
     // that waits on Redis is bounded, and connections still open at the deadline are cut.
     const deadline = new ShutdownDeadline(this.config.shutdownGraceMs + WORKERS_CLOSE_MS);
     await Promise.all(this.running.map((r) => this.stop(r, deadline)));
     if (this.running.length > 0) await deadline.wait(this.registry.remove(), 500);
-    if (this.subscriber) await closeRedisClient(this.subscriber, deadline.remaining());
+    await this.control.close(deadline.remaining());
     this.running.length = 0;
   }
 

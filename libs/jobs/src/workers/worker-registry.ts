@@ -10,10 +10,16 @@ import type { WorkerInfo } from '../interfaces/worker-info.interface';
 /** A heartbeat older than this many intervals means the process is gone. */
 const MISSED_BEATS = 3;
 
+/** What a heartbeat carries: queue name → jobs at once, and jobs finished in the last minute per queue. */
+export interface HeartbeatSource {
+  concurrency(): Record<string, number>;
+  lastMinute(now: number): WorkerInfo['lastMinute'];
+}
+
 /**
  * Heartbeats of worker processes, in one Redis hash per prefix (one key, so it also works on a
- * cluster). Each process serving queues writes its entry every `heartbeatIntervalMs`; readers
- * ignore and prune entries that stopped beating.
+ * cluster). Each process serving queues writes its entry every `heartbeatIntervalMs` (its timer
+ * lives here); readers ignore and prune entries that stopped beating.
  */
 @Injectable()
 export class WorkerRegistry {
@@ -24,12 +30,39 @@ export class WorkerRegistry {
   private readonly logger = new Logger('JobsModule');
   /** Bad entries already reported. */
   private readonly warned = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private source?: HeartbeatSource;
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
     private readonly queues: JobsQueueRegistry,
   ) {
     this.key = `${config.prefix}:nestjs-jobs:workers`;
+  }
+
+  /** Beats now and every `heartbeatIntervalMs` with what `source` reports, until `stop()`. */
+  start(source: HeartbeatSource): void {
+    this.source = source;
+    this.beatNow();
+    this.timer = setInterval(() => this.beatNow(), this.config.heartbeatIntervalMs);
+  }
+
+  /** Beats at once (after a change such as a new concurrency), if started. Never rejects. */
+  beatNow(): void {
+    if (this.source) void this.beatFrom(this.source);
+  }
+
+  /** Stops the timer; `remove()` then takes the entry out. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.source = undefined;
+  }
+
+  private async beatFrom(source: HeartbeatSource): Promise<void> {
+    // At start-up the producer may still be connecting: wait for it rather than lose the first beat.
+    // While Redis is away the beat fails; the next one after reconnecting restores the entry.
+    if (this.queues.producer.status !== 'ready') await this.queues.whenReady().catch(() => undefined);
+    await this.beat(source.concurrency(), source.lastMinute(Date.now())).catch(() => undefined);
   }
 
   /** Writes this process's heartbeat. Errors (Redis away) are the caller's to ignore. */
