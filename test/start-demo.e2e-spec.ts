@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { testRedisUrl } from './support/demo-app';
+import { waitFor } from '../libs/jobs/test/support/test-app';
 
 // `npm start` = build, then scripts/start-demo.js. These run the script as a real process.
 const ROOT = path.join(__dirname, '..');
@@ -35,15 +36,9 @@ function startDemo(env: NodeJS.ProcessEnv, port: number): Demo {
   return { child, output: () => output, exited, base: `http://127.0.0.1:${port}` };
 }
 
-async function waitUntil<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The shared waitFor, with a check that may throw while the demo starts (a fetch before it listens). */
+const waitUntil = <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000) =>
+  waitFor(() => check().catch(() => undefined), timeoutMs, what);
 
 /** Resolves with the exit code, or kills the process and fails if it does not exit in time. */
 async function exitWithin(demo: Demo, ms: number): Promise<number | null> {

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { DEMO_JOBS_OPTIONS } from '../src/app.module';
 import { startDemoApp, testRedisUrl, type DemoApp } from './support/demo-app';
+import { waitFor } from '../libs/jobs/test/support/test-app';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -101,12 +102,4 @@ describe('npm run worker (the demo as a worker-only process)', () => {
   });
 });
 
-async function waitUntil<T>(check: () => Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitUntil = <T>(check: () => Promise<T>, ms = 30_000) => waitFor(check, ms);

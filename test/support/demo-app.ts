@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import request from 'supertest';
 import { JobService, type JobInfo, type JobsModuleOptions } from 'nestjs-jobs';
 import { AppModule, DEMO_JOBS_OPTIONS } from '../../src/app.module';
+import { countJobs, deleteKeys, redisUrl } from '../../libs/jobs/test/support/test-app';
 
 /**
  * The demo's queues, all served in the test's own process: `reports` runs in worker processes of
@@ -17,12 +15,8 @@ const IN_PROCESS_QUEUES = Object.fromEntries(
   Object.entries(DEMO_JOBS_OPTIONS.queues!).map(([name, config]) => [name, typeof config === 'number' ? config : { ...config, processes: undefined }]),
 );
 
-/** The private Redis that jest's globalSetup started. */
-export function testRedisUrl(): string {
-  const url = process.env.JOBS_TEST_REDIS_URL;
-  if (!url) throw new Error('JOBS_TEST_REDIS_URL is not set: run the tests through jest (globalSetup starts Redis).');
-  return url;
-}
+/** The private Redis that jest's globalSetup started (the library tests' helper, under the name the e2e tests use). */
+export const testRedisUrl = redisUrl;
 
 export interface DemoApp {
   app: INestApplication;
@@ -49,14 +43,7 @@ export async function startDemoApp(overrides: JobsModuleOptions = {}): Promise<D
     http: request(app.getHttpServer()),
     jobs,
     prefix,
-    countJobs: async () => {
-      let total = 0;
-      for (const name of jobs.queueNames()) {
-        const counts = await app.get<Queue>(getQueueToken(name)).getJobCounts();
-        total += Object.values(counts).reduce((a, b) => a + b, 0);
-      }
-      return total;
-    },
+    countJobs: () => countJobs({ app, jobs }),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -64,16 +51,6 @@ export async function startDemoApp(overrides: JobsModuleOptions = {}): Promise<D
       if (overrides.connection === undefined) await deleteKeys(prefix);
     },
   };
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl());
-  try {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Reads GET /jobs/:id until `done(info)` holds, or fails after `timeoutMs` (generous: only a hung job hits it). */

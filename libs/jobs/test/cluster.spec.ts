@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { JobContext, JobHandler, type JobsModuleOptions } from 'nestjs-jobs';
 import { createJobsApp, sleep, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
+import { Producer } from './support/producer';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startPrivateCluster } = require('../../../scripts/private-redis-cluster');
 
@@ -139,6 +140,7 @@ describe('on a Redis Cluster', () => {
         ids.push(...refs.map((r) => r.id));
       }
       for (let round = 0; round < 3; round++) {
+        // Chaos spacing, not a wait on state: kills spread over the run while jobs flow.
         await sleep(800);
         const i = Math.floor(Math.random() * workers.length);
         await kill(workers[i]);
@@ -183,9 +185,3 @@ describe('on a Redis Cluster', () => {
     }
   });
 });
-
-@Injectable()
-class Producer {
-  @JobHandler('work')
-  work() {}
-}

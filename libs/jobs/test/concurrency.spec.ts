@@ -1,4 +1,4 @@
-import { createJobsApp, finished, sleep, waitFor } from './support/test-app';
+import { createJobsApp, finished, waitFor } from './support/test-app';
 import { Handlers } from './support/control-handlers';
 
 jest.setTimeout(120_000);
@@ -23,9 +23,11 @@ describe('concurrency at run time', () => {
   it('rejects an unknown queue or a bad number, and changes nothing', async () => {
     const t = await createJobsApp({ queues: { default: 2 }, heartbeatIntervalMs: 200 }, [Handlers]);
     try {
+      const before = Date.now();
       await expect(t.jobs.setConcurrency('nope', 3)).rejects.toThrow(/Queue "nope" is not configured/);
       await expect(t.jobs.setConcurrency('default', 0)).rejects.toThrow('Concurrency for queue "default" must be a positive integer, got 0.');
-      await sleep(300);
+      // A heartbeat written after the rejections shows what the process runs now.
+      await waitFor(async () => (await t.jobs.workers())[0]?.lastSeen.getTime() > before + 200, 5_000, 'a heartbeat after the rejections');
       expect((await t.jobs.workers())[0].concurrency).toEqual({ default: 2 });
     } finally {
       await t.close();

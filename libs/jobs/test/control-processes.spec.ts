@@ -21,7 +21,8 @@ describe('cancelling', () => {
       const info = await finished(producer, ref.id, 3_000);
       expect(info).toMatchObject({ status: 'failed', error: 'Job cancelled: operator pressed stop.', result: null, attemptsMade: 1 });
       expect(await producer.jobs.cancel(ref.id)).toBe('finished');
-      // The handler ignored the signal and finished later; nothing it returned reached the job.
+      // The handler ignored the signal and finished later; nothing it returned reached the job. Time must
+      // pass (its 5 s) to show a result does NOT arrive: there is no state to wait on.
       await sleep(5_500);
       expect(await producer.jobs.get(ref.id)).toMatchObject({ status: 'failed', result: null });
     } finally {

@@ -139,6 +139,7 @@ describe('faults', () => {
     await waitFor(() => probe.hget(`${prefix}:starts`, ref.id), 20_000, 'job to start');
 
     await redis.stop({ keepDir: true, signal: 'SIGKILL' });
+    // Kept: a moment for the outage to reach the worker's connections before SIGTERM, as in a real outage.
     await sleep(300);
     const elapsed = await terminate(first);
     console.log(`faults: SIGTERM with Redis down: exited after ${elapsed} ms (grace ${GRACE_MS} ms + margin ${SHUTDOWN_MARGIN_MS} ms)`);

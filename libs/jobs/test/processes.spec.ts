@@ -1,15 +1,9 @@
 import Redis from 'ioredis';
-import { Injectable } from '@nestjs/common';
-import { JobHandler, parseWorkerArgs } from 'nestjs-jobs';
+import { parseWorkerArgs } from 'nestjs-jobs';
 import { createJobsApp, redisUrl, sleep, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
+import { Producer } from './support/producer';
 
-// The producer side of the fixture app: same job names, same queues, no workers.
-@Injectable()
-class Producer {
-  @JobHandler('work')
-  work() {}
-}
 
 jest.setTimeout(120_000);
 
@@ -60,6 +54,7 @@ describe('worker processes', () => {
     const urgent = await producer.jobs.enqueue({ name: 'work', data: { ms: 10 } }, 'high_priority');
     const other = await producer.jobs.enqueue({ name: 'work', data: { ms: 10 } }, 'low_priority');
     await waitFor(async () => (await status(urgent.id)) === 'completed', 20_000, 'urgent job');
+    // Time must pass to show the low_priority job is NOT taken: there is no state to wait on.
     await sleep(300);
     expect(await status(other.id)).toBe('waiting');
     const live = await producer.jobs.workers();

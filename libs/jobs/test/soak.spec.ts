@@ -1,18 +1,12 @@
 import Redis from 'ioredis';
-import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { JobHandler, JobsConnectionError, JobsModule, JobService } from 'nestjs-jobs';
+import { JobsConnectionError, JobsModule, JobService } from 'nestjs-jobs';
 import { sleep, uniquePrefix, waitFor } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
+import { Producer } from './support/producer';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startPrivateRedis } = require('../../../scripts/private-redis');
 
-// The producer side of the fixture worker app (test/fixtures/worker-process.ts).
-@Injectable()
-class Producer {
-  @JobHandler('work')
-  work() {}
-}
 
 interface PrivateRedis {
   url: string;

@@ -50,6 +50,7 @@ describe('JobService.stats()', () => {
     await t.jobs.enqueue({ name: 'ok', options: { delay: 60_000 } }, 'idle');
     const held = await t.jobs.enqueue({ name: 'hold' }, 'default');
     await waitFor(() => t.app.get(MonitoringHandlers).started.has(held.id), 10_000, 'the held job to start');
+    // Time must pass: oldestWaitingMs below measures it.
     await sleep(300);
     await t.app.get<Queue>(getQueueToken('idle')).pause();
     await t.jobs.enqueue({ name: 'ok' }, 'idle');

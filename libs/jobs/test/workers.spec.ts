@@ -171,6 +171,7 @@ describe('a process that only enqueues', () => {
     const t = await createJobsApp({ queues: { high_priority: 1 }, workers: false }, [Handlers]);
     try {
       const ref = await t.jobs.enqueue({ name: 'urgent' }, 'default');
+      // Time must pass to show the job is NOT run: there is no state to wait on.
       await sleep(500);
       expect((await t.jobs.get(ref.id))?.status).toBe('waiting');
     } finally {
@@ -199,6 +200,7 @@ describe('graceful shutdown', () => {
     await waitFor(async () => (await t.jobs.get(ref.id))?.status === 'active', 5_000, 'job to start');
     let closed = false;
     const closing = t.app.close().then(() => (closed = true));
+    // Time must pass to show close() does NOT resolve while the job runs.
     await sleep(300);
     expect(closed).toBe(false);
     Handlers.release();

@@ -13,7 +13,7 @@ export class RedisSnapshots {
 
   async take(t: Pick<JobsTestApp, 'app' | 'jobs' | 'prefix'>): Promise<RedisSnapshot> {
     const keys = (await this.redis.keys(`${t.prefix}:*`)).sort();
-    return { keys, jobs: await countJobs(t as JobsTestApp) };
+    return { keys, jobs: await countJobs(t) };
   }
 
   close(): void {

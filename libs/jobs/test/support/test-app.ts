@@ -63,7 +63,7 @@ export async function deleteKeys(prefix: string): Promise<void> {
 }
 
 /** Counts the jobs in every state of every configured queue: 0 proves nothing was enqueued. */
-export async function countJobs(t: JobsTestApp): Promise<number> {
+export async function countJobs(t: Pick<JobsTestApp, 'app' | 'jobs'>): Promise<number> {
   let total = 0;
   for (const name of t.jobs.queueNames()) {
     const counts = await t.app.get<Queue>(getQueueToken(name)).getJobCounts();
