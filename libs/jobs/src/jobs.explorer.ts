@@ -10,7 +10,7 @@ import { JobsConfigurationError } from './errors/jobs-configuration.error';
 import { checkHandlerOptions } from './utils/enqueue-options';
 import { PayloadValidator } from './payload/payload-validator';
 import { toSchedulerRepeat } from './schedules/repeat-options';
-import type { JobsConfig } from './jobs-config';
+import type { JobsConfig } from './config/jobs-config';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
@@ -94,7 +94,7 @@ export class JobsExplorer implements OnModuleInit {
     const queues = this.config.queues;
     for (const handler of this.registry.all()) {
       const fail = (problem: string) => {
-        throw new JobsConfigurationError(`@JobHandler('${handler.name}') on ${handler.where}: ${problem}`);
+        throw new JobsConfigurationError(Messages.invalidHandlerOptions(handler.name, handler.where, problem));
       };
       try {
         checkHandlerOptions(handler.name, handler.options);

@@ -3,7 +3,7 @@ import type { Queue, Worker } from 'bullmq';
 import { JOBS_CONFIG } from './jobs.constants';
 import { JobsQueueRegistry } from './queues/jobs-queue.registry';
 import { JobsWorkerManager } from './workers/jobs-worker.manager';
-import type { JobsConfig } from './jobs-config';
+import type { JobsConfig } from './config/jobs-config';
 
 /**
  * What the library's own companion modules (admin, metrics, health) need from `JobsModule`, and no

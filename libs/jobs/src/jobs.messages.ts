@@ -16,8 +16,10 @@ export const Messages = {
   requestScopedHandler: (name: string, where: string) =>
     `@JobHandler('${name}') on ${where} is in a request-scoped provider, which has no instance outside a request. ` +
     `Make the provider singleton-scoped (the default).`,
+  invalidHandlerOptions: (name: string, where: string, problem: string) => `@JobHandler('${name}') on ${where}: ${problem}`,
   invalidHandlerName: (name: unknown) =>
     `@JobHandler needs a non-empty job name, got ${JSON.stringify(name)}.`,
+  payloadNotAnObject: (className: string, got: string) => `data must be an object matching ${className}, got ${got}`,
   invalidPayload: (name: string, problems: string[]) =>
     `Job "${name}" has invalid data: ${problems.join('; ')}.`,
   payloadNotJson: (name: string, path: string, what: string) =>
@@ -32,6 +34,7 @@ export const Messages = {
     `Store large content elsewhere and pass a reference, or raise maxPayloadBytes.`,
   invalidEnqueueOption: (name: string, option: string, value: unknown, expected: string) =>
     `Job "${name}" has an invalid option ${option}: ${safeJson(value)}. Expected ${expected}.`,
+  inEnqueueMany: (index: number, message: string) => `jobs[${index}]: ${message}`,
   invalidJobRequest: (what: unknown) =>
     `enqueue() takes { name, data?, options? } with a non-empty string name, got ${safeJson(what)}.`,
   redisUnavailable: (ms: number, detail: string, outcome = 'nothing was enqueued') =>
@@ -48,6 +51,15 @@ export const Messages = {
   routeWithoutHandler: (name: string, known: Iterable<string>) =>
     `JobsModule option routes.${name} routes a job that has no @JobHandler('${name}'). ` +
     `Registered job names: ${list(known)}. Fix the name or remove the route.`,
+  repeatNotAnObject: () => 'repeat must be { every } or { cron, tz? }',
+  repeatUnknownOption: (key: string) => `repeat has an unknown option "${key}"; use every, cron, tz or data`,
+  repeatEveryOrCron: () => 'repeat needs exactly one of every or cron',
+  repeatBadInterval: (every: unknown) =>
+    `repeat.every ${JSON.stringify(every)} is not an interval; use milliseconds or a string such as '30s', '5m', '1h', '1d'`,
+  repeatTzWithoutCron: () => 'repeat.tz only applies to cron',
+  repeatCronNotString: () => 'repeat.cron must be a cron expression such as "0 3 * * *"',
+  repeatBadTimeZone: (tz: unknown) => `repeat.tz "${tz}" is not a time zone; use an IANA name such as "Europe/Berlin"`,
+  repeatBadCron: (cron: string, detail: string) => `repeat.cron "${cron}" is not a valid cron expression (${detail})`,
   noHandlerAtWorker: (name: string) =>
     `This worker has no @JobHandler('${name}'). Deploy the handler to the processes that serve this queue.`,
   badWorkerArgument: (arg: string) =>
@@ -102,6 +114,10 @@ export const Messages = {
     `Send the body as JSON with "Content-Type: application/json", or send no body.`,
   invalidAdminPath: (path: unknown) =>
     `JobsAdminModule path ${safeJson(path)} is not a URL path. Use segments of letters, digits, "_", "-", "." or "~", such as "admin/jobs".`,
+  adminInvalidQueueParam: () => 'queue must be a queue name: 1-100 letters, digits, "_", "-" or "."',
+  adminInvalidJobIdParam: () => 'id must be a job id: no spaces, and no ":" except in repeat:<schedule>:<ms>',
+  adminInvalidStatusParam: (statuses: readonly string[]) => `status must be one of ${statuses.join(', ')}`,
+  adminParamOutOfRange: (param: string, max: number) => `${param} must be a whole number from 1 to ${max}`,
   adminJobNotFound: (id: string) => `No queue holds a job with id "${id}". It may never have existed or been removed by retention.`,
   adminRetryNotFailed: (id: string) => `Job "${id}" is not failed, so it cannot be retried. Only failed jobs can.`,
   adminCancelFinished: (id: string) => `Job "${id}" has already finished, so there is nothing to cancel.`,
@@ -125,6 +141,66 @@ export const Messages = {
   missingOptionalPeer: (entry: string, peer: string, range: string) =>
     `${entry} needs the optional peer dependency ${peer}, which is not installed. ` +
     `Install it next to nestjs-jobs: npm install ${peer}@"${range}"`,
+};
+
+/**
+ * What a refused option should have been: the "Expected ..." end of `invalidOption` and
+ * `invalidEnqueueOption` (and the limits and reasons of `optionTooLarge`).
+ */
+export const Expected = {
+  object: 'an object',
+  oneOf: (keys: readonly string[]) => `one of ${keys.join(', ')}`,
+  oneOfTheOptions: (keys: readonly string[]) => `one of the options ${keys.join(', ')}`,
+  positiveInteger: 'a positive integer',
+  nonNegativeInteger: 'a non-negative integer',
+  nonEmptyString: 'a non-empty string',
+  // Module options (config/jobs-config.ts).
+  queuesObject: 'an object of queue name → concurrency',
+  routesObject: 'an object of job name → queue name',
+  queueName: 'a queue name',
+  queueConfig: 'a positive integer or { concurrency, ... }',
+  minAndMaxOnly: 'min and max only',
+  minUpToMax: '{ min, max } with min <= max',
+  limiter: '{ max, duration }',
+  processes: 'a positive integer, or { min, max } with 1 <= min <= max (optional scaleUpAfterMs, scaleDownAfterMs)',
+  processesKey: 'min, max, scaleUpAfterMs or scaleDownAfterMs',
+  concurrencyPairs: 'queue=concurrency pairs, such as high_priority=16,default=4',
+  processesPairs: 'queue=processes pairs, such as reports=2,high_priority=1..4',
+  retention: '{ completed?, failed? }',
+  retentionKey: 'completed or failed',
+  keep: 'true (keep none), false (keep all) or { count?, age? } with non-negative numbers',
+  connection: 'a redis:// or rediss:// URL, ioredis options, or { cluster: { nodes } }',
+  cluster: '{ nodes: ["host:port", ...], options? }',
+  clusterOptions: 'ioredis cluster options',
+  hostPort: 'host:port, such as 127.0.0.1:7000',
+  clusterNode: '{ host, port } or "host:port"',
+  redisUrl: 'a URL such as redis://user:password@host:6379/0 or rediss://host:6380',
+  prefix: 'a non-empty string without spaces, such as "jobs" or "myapp"',
+  workers: 'true (every queue), false (none), or a list of queue names',
+  telemetry:
+    "a BullMQ Telemetry object, such as new BullMQOtel({ tracerName: 'my-app' }) from bullmq-otel " +
+    '({ tracer: { startSpan }, contextManager: { with, active, getMetadata, fromMetadata }, meter? })',
+  // Enqueue and handler options (utils/enqueue-options.ts).
+  delayOrRunAt: 'either delay or runAt, not both',
+  nonNegativeMs: 'a non-negative integer (milliseconds)',
+  positiveMs: 'a positive integer (milliseconds)',
+  date: 'a valid Date',
+  withinAYear: 'a time at most a year from now',
+  withUniqueKey: 'to come with a uniqueKey',
+  priority: (max: number) => `an integer from 1 (highest) to ${max}`,
+  backoff: 'milliseconds, or { type: "fixed" | "exponential", delay: milliseconds }',
+  backoffKey: 'one of type, delay, jitter',
+  jitter: 'a number from 0 to 1',
+  exponentialWithinAYear: (attempts: number, longest: number) =>
+    `exponential waits of at most a year: with ${attempts} attempts the last retry would wait ${longest} ms; ` +
+    'use fewer attempts, a smaller delay or a fixed backoff',
+  payloadClass: 'a class decorated with class-validator',
+  aYear: (ms: number) => `${ms} ms (a year)`,
+  setTimeoutMax: (ms: number) => `${ms} ms (about 24.8 days)`,
+  longestWait: 'the longest wait a job may have',
+  longestWindow: 'the longest window the library keeps',
+  setTimeoutLimit: "setTimeout's limit",
+  mostAttempts: 'the most attempts a job may have',
 };
 
 /** JSON of `value`, cut to a readable length: an id or a thrown value may be megabytes long. */

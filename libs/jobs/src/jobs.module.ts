@@ -1,7 +1,7 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JOBS_CONFIG, JOBS_MODULE_OPTIONS, JOBS_WORKER_ROLE } from './jobs.constants';
-import { resolveJobsConfig, type WorkerProcessRole } from './jobs-config';
+import { resolveJobsConfig, type WorkerProcessRole } from './config/jobs-config';
 import { JobsExplorer } from './jobs.explorer';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor';
 import { JobHandlerRegistry } from './job-handler.registry';

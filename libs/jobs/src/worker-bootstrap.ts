@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { JobsConfigurationError } from './errors/jobs-configuration.error';
 import { Messages } from './jobs.messages';
 import { JOBS_WORKER_ROLE } from './jobs.constants';
-import { parseProcessesSpec, type WorkerProcessRole } from './jobs-config';
+import { parseProcessesSpec, type WorkerProcessRole } from './config/jobs-config';
 import type { QueueProcesses } from './interfaces/jobs-module-options.interface';
 import { ProcessPoolSupervisor } from './pool/process-pool.supervisor';
 import { POOL_ARGUMENT, reportBootFailure, reportReady, watchSupervisor } from './pool/pool-child';

@@ -4,7 +4,7 @@ import { Allow, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-v
 import { JobHandler, JobValidationError } from 'nestjs-jobs';
 import { PayloadValidator } from '../src/payload/payload-validator';
 import { inspectJson, MAX_PAYLOAD_DEPTH } from '../src/payload/json-safety';
-import { resolveJobsConfig } from '../src/jobs-config';
+import { resolveJobsConfig } from '../src/config/jobs-config';
 import { createJobsApp, type JobsTestApp } from './support/test-app';
 import { asStored, nested, RedisSnapshots } from './support/redis-snapshot';
 

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import Redis from 'ioredis';
 import { Injectable } from '@nestjs/common';
 import { JobHandler, JobsConfigurationError, parseWorkerArgs, type JobInfo, type WorkerInfo } from 'nestjs-jobs';
-import { resolveJobsConfig, type WorkerProcessRole } from '../src/jobs-config';
+import { resolveJobsConfig, type WorkerProcessRole } from '../src/config/jobs-config';
 import { decideProcesses, restartDelayMs } from '../src/pool/process-scaling';
 import { createJobsApp, redisUrl, sleep, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';

@@ -10,7 +10,7 @@ import type { Queue } from 'bullmq';
 import { BullMQOtel } from 'bullmq-otel';
 import type { NextFunction, Request, Response } from 'express';
 import { JobHandler, JobService, JobsConfigurationError, type JobContext } from 'nestjs-jobs';
-import { resolveJobsConfig } from '../src/jobs-config';
+import { resolveJobsConfig } from '../src/config/jobs-config';
 import { createHttpApp, type HttpTestApp } from './support/http-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { createJobsApp, redisUrl, uniquePrefix, waitFor } from './support/test-app';

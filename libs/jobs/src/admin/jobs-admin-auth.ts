@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Messages } from '../jobs.messages';
-import { JobsConfigurationError } from '../errors/jobs-configuration.error';
+import { checkAdminToken } from '../config/admin-options';
 import type { JobsAdminOptions } from './jobs-admin-options.interface';
 
 export const JOBS_ADMIN_OPTIONS = Symbol('JOBS_ADMIN_OPTIONS');
@@ -12,7 +11,7 @@ export class JobsAdminAuth {
   private readonly expected: Buffer;
 
   constructor(@Inject(JOBS_ADMIN_OPTIONS) options: JobsAdminOptions) {
-    this.expected = digest(checkToken(options));
+    this.expected = digest(checkAdminToken(options));
   }
 
   /** `'ok'`, `'missing'` (no `Bearer` credentials: answer 401) or `'wrong'` (answer 403). */
@@ -42,21 +41,3 @@ export function createAdminTokenCheck(token: string): AdminTokenCheck {
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/**
- * Shortest admin token accepted. 16 random base64 characters are 96 bits: out of reach of online guessing,
- * while a short password someone typed (`admin`, `changeme`) is refused at boot.
- */
-export const MIN_ADMIN_TOKEN_LENGTH = 16;
-
-/** The token, or `JobsConfigurationError` saying what a usable one looks like (never echoing it). */
-export function checkToken(options: JobsAdminOptions | undefined): string {
-  const token = options?.token as unknown;
-  if (typeof token !== 'string' || token.length === 0 || /\s/.test(token)) {
-    throw new JobsConfigurationError(Messages.invalidAdminToken(token));
-  }
-  if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
-    throw new JobsConfigurationError(Messages.adminTokenTooShort(token.length, MIN_ADMIN_TOKEN_LENGTH));
-  }
-  return token;
-}

@@ -1,6 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { Messages } from '../jobs.messages';
-import { JobsConfigurationError } from '../errors/jobs-configuration.error';
+import { checkAdminPath } from '../config/admin-options';
 import { createJobsAdminController } from './jobs-admin.controller';
 import { JOBS_ADMIN_OPTIONS } from './jobs-admin-auth';
 import type { JobsAdminMount, JobsAdminOptions } from './jobs-admin-options.interface';
@@ -16,10 +15,7 @@ export const { ConfigurableModuleClass: ConfigurableJobsAdminModule } = new Conf
 })
   .setFactoryMethodName('createJobsAdminOptions')
   .setExtras<JobsAdminMount>({ path: DEFAULT_PATH }, (definition, { path }) => {
-    const mount = path ?? DEFAULT_PATH;
-    if (typeof mount !== 'string' || !/^\/?[A-Za-z0-9_.~:-]+(\/[A-Za-z0-9_.~:-]+)*\/?$/.test(mount)) {
-      throw new JobsConfigurationError(Messages.invalidAdminPath(mount));
-    }
+    const mount = checkAdminPath(path ?? DEFAULT_PATH);
     return { ...definition, controllers: [createJobsAdminController(mount)] };
   })
   .build();

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { assertAsyncOptions } from '../utils/async-options';
-import { checkToken, JobsAdminAuth } from './jobs-admin-auth';
+import { checkAdminToken } from '../config/admin-options';
+import { JobsAdminAuth } from './jobs-admin-auth';
 import { JobsAdminGuard } from './jobs-admin.guard';
 import { JobsAdminService } from './jobs-admin.service';
 import { ConfigurableJobsAdminModule } from './jobs-admin-module-definition';
@@ -19,7 +20,7 @@ import type { JobsAdminAsyncOptions, JobsAdminMount, JobsAdminOptions } from './
 export class JobsAdminModule extends ConfigurableJobsAdminModule {
   static register(options: JobsAdminOptions & JobsAdminMount): DynamicModule {
     // Checked now, before JobsModule opens any connection, so a bad token cannot leave one open.
-    checkToken(options);
+    checkAdminToken(options);
     return super.register(options);
   }
 

@@ -4,7 +4,7 @@ import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { WorkerRegistry } from '../workers/worker-registry';
 import { JobSchedules } from '../schedules/job-schedules';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
-import type { JobsConfig } from '../jobs-config';
+import type { JobsConfig } from '../config/jobs-config';
 import type { JobInfo, JobStatus } from '../interfaces/job.interface';
 import type { JobSchedule } from '../interfaces/job-schedule.interface';
 import type { WorkerInfo } from '../interfaces/worker-info.interface';

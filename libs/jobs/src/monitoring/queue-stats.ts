@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import type { ResolvedQueueConfig } from '../jobs-config';
+import type { ResolvedQueueConfig } from '../config/jobs-config';
 import type { WorkerInfo } from '../interfaces/worker-info.interface';
 import type { QueueStats } from './queue-stats.interface';
 

@@ -25,7 +25,7 @@ import {
 import { PayloadCheckCompiler, type PayloadClass } from './compiled-payload-check';
 import { PayloadValidator } from './payload-validator';
 import { JobValidationError } from '../errors/job-validation.error';
-import { resolveJobsConfig } from '../jobs-config';
+import { resolveJobsConfig } from '../config/jobs-config';
 
 // The fast payload check must never accept what class-validator rejects, and should accept what
 // it accepts, building the same instance. Each class below is checked both ways on valid data and

@@ -4,7 +4,7 @@ import { validateSync, type ValidationError, type ValidatorOptions } from 'class
 import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { JobValidationError } from '../errors/job-validation.error';
-import type { JobsConfig } from '../jobs-config';
+import type { JobsConfig } from '../config/jobs-config';
 import { inspectJson, MAX_PAYLOAD_DEPTH, type JsonProblem } from './json-safety';
 import { PayloadCheckCompiler, type CompiledPayloadCheck, type PayloadClass } from './compiled-payload-check';
 
@@ -48,7 +48,7 @@ export class PayloadValidator {
    */
   toInstance(jobName: string, data: unknown, payload: PayloadClass, inspected = false): object {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      const problem = `data must be an object matching ${payload.name}, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`;
+      const problem = Messages.payloadNotAnObject(payload.name, data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data);
       throw new JobValidationError(Messages.invalidPayload(jobName, [problem]), [problem]);
     }
     const fast = this.fastCheck(payload)?.(data);

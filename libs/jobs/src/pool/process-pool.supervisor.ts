@@ -6,7 +6,7 @@ import { JobsConfigurationError } from '../errors/jobs-configuration.error';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { WorkerRegistry } from '../workers/worker-registry';
 import { readBacklog } from '../monitoring/queue-stats';
-import type { JobsConfig, ResolvedProcesses } from '../jobs-config';
+import type { JobsConfig, ResolvedProcesses } from '../config/jobs-config';
 import { isPoolChildMessage, POOL_ARGUMENT } from './pool-child';
 import { decideProcesses, restartDelayMs } from './process-scaling';
 

@@ -1,4 +1,4 @@
-import type { ResolvedProcesses } from '../jobs-config';
+import type { ResolvedProcesses } from '../config/jobs-config';
 
 /** What the supervisor knows of one queue's pool at a tick. */
 export interface PoolSample {

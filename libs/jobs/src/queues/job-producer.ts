@@ -45,7 +45,7 @@ export class JobProducer {
         return this.prepare(job, queueName);
       } catch (error) {
         if (error instanceof JobValidationError) {
-          throw new JobValidationError(`jobs[${index}]: ${error.message}`, error.problems);
+          throw new JobValidationError(Messages.inEnqueueMany(index, error.message), error.problems);
         }
         throw error;
       }

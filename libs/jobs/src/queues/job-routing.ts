@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_QUEUE, JOBS_CONFIG } from '../jobs.constants';
 import { JobHandlerRegistry } from '../job-handler.registry';
-import type { JobsConfig } from '../jobs-config';
+import type { JobsConfig } from '../config/jobs-config';
 
 /**
  * The queue a job goes to when the caller names none: the `routes` entry for its name, else its

@@ -5,7 +5,7 @@ import { Messages } from '../jobs.messages';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobsConnectionError } from '../errors/jobs-connection.error';
 import { closeRedisClient, createRedisClient, isConnectionError, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
-import { queuePrefix, type JobsConfig } from '../jobs-config';
+import { queuePrefix, type JobsConfig } from '../config/jobs-config';
 import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
 import { isReadableJobId } from '../utils/job-id';
 import { QUEUES_CLOSE_MS, ShutdownDeadline } from '../utils/shutdown-deadline';

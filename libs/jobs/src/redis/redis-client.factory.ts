@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
-import { isClusterConnection, type ResolvedConnection } from '../jobs-config';
+import { isClusterConnection, type ResolvedConnection } from '../config/jobs-config';
 
 /** A standalone or cluster client: BullMQ takes either. */
 export type RedisClient = Redis | Cluster;

@@ -1,8 +1,9 @@
 import type { JobsOptions } from 'bullmq';
-import { Messages } from '../jobs.messages';
+import { Expected, Messages } from '../jobs.messages';
 import { JobValidationError } from '../errors/job-validation.error';
 import type { EnqueueOptions } from '../interfaces/job.interface';
 import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface';
+import { integerBetween, isNonNegativeInteger, isPlainObject } from '../config/validators';
 import { BULLMQ_KEY_NAMES, JOB_ID_CHARACTERS, MAX_JOB_ID_LENGTH, jobIdProblem } from './job-id';
 
 const ENQUEUE_KEYS = ['delay', 'runAt', 'priority', 'attempts', 'backoff', 'jobId', 'timeout', 'uniqueKey', 'uniqueFor'];
@@ -36,65 +37,61 @@ export function toBullJobOptions(
   const atMost = (option: string, value: number, max: number, shown: string, why: string): void => {
     if (value > max) throw new JobValidationError(Messages.optionTooLarge(jobName, option, value, shown, why));
   };
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    bad('options', options, 'an object');
+  if (options !== undefined && !isPlainObject(options)) {
+    bad('options', options, Expected.object);
   }
   const opts: EnqueueOptions = options ?? {};
   for (const key of Object.keys(opts)) {
-    if (!ENQUEUE_KEYS.includes(key)) bad(key, (opts as any)[key], `one of ${ENQUEUE_KEYS.join(', ')}`);
+    if (!ENQUEUE_KEYS.includes(key)) bad(key, (opts as any)[key], Expected.oneOf(ENQUEUE_KEYS));
   }
   const out: JobsOptions = { jobId };
-  if (opts.delay !== undefined && opts.runAt !== undefined) bad('runAt', opts.runAt, 'either delay or runAt, not both');
+  if (opts.delay !== undefined && opts.runAt !== undefined) bad('runAt', opts.runAt, Expected.delayOrRunAt);
   if (opts.delay !== undefined) {
-    if (!Number.isInteger(opts.delay) || opts.delay < 0) bad('delay', opts.delay, 'a non-negative integer (milliseconds)');
-    atMost('delay', opts.delay, MAX_DELAY_MS, `${MAX_DELAY_MS} ms (a year)`, 'the longest wait a job may have');
+    integerBetween(bad, 'delay', opts.delay, Expected.nonNegativeMs, 0);
+    atMost('delay', opts.delay, MAX_DELAY_MS, Expected.aYear(MAX_DELAY_MS), Expected.longestWait);
     out.delay = opts.delay;
   }
   if (opts.runAt !== undefined) {
     const at = opts.runAt as unknown;
-    if (!(at instanceof Date) || Number.isNaN(at.getTime())) bad('runAt', at, 'a valid Date');
+    if (!(at instanceof Date) || Number.isNaN(at.getTime())) bad('runAt', at, Expected.date);
     // A time in the past runs now.
     const delay = (at as Date).getTime() - Date.now();
-    if (delay > MAX_DELAY_MS) bad('runAt', at, 'a time at most a year from now');
+    if (delay > MAX_DELAY_MS) bad('runAt', at, Expected.withinAYear);
     if (delay > 0) out.delay = delay;
   }
   const timeout = opts.timeout ?? handler.timeout;
   if (timeout !== undefined) {
-    if (!Number.isInteger(timeout) || timeout < 1) bad('timeout', timeout, 'a positive integer (milliseconds)');
-    atMost('timeout', timeout, MAX_TIMEOUT_MS, `${MAX_TIMEOUT_MS} ms (about 24.8 days)`, "setTimeout's limit");
+    integerBetween(bad, 'timeout', timeout, Expected.positiveMs, 1);
+    atMost('timeout', timeout, MAX_TIMEOUT_MS, Expected.setTimeoutMax(MAX_TIMEOUT_MS), Expected.setTimeoutLimit);
     if (opts.timeout !== undefined) (out as Record<string, unknown>)[OWN_OPTIONS] = { timeout };
   }
-  if (opts.uniqueFor !== undefined && opts.uniqueKey === undefined) bad('uniqueFor', opts.uniqueFor, 'to come with a uniqueKey');
+  if (opts.uniqueFor !== undefined && opts.uniqueKey === undefined) bad('uniqueFor', opts.uniqueFor, Expected.withUniqueKey);
   if (opts.uniqueKey !== undefined) {
-    if (typeof opts.uniqueKey !== 'string' || opts.uniqueKey === '') bad('uniqueKey', opts.uniqueKey, 'a non-empty string');
-    if (opts.uniqueFor !== undefined && (!Number.isInteger(opts.uniqueFor) || opts.uniqueFor < 1)) {
-      bad('uniqueFor', opts.uniqueFor, 'a positive integer (milliseconds)');
-    }
-    if (opts.uniqueFor !== undefined) atMost('uniqueFor', opts.uniqueFor, MAX_DELAY_MS, `${MAX_DELAY_MS} ms (a year)`, 'the longest window the library keeps');
+    if (typeof opts.uniqueKey !== 'string' || opts.uniqueKey === '') bad('uniqueKey', opts.uniqueKey, Expected.nonEmptyString);
+    if (opts.uniqueFor !== undefined) integerBetween(bad, 'uniqueFor', opts.uniqueFor, Expected.positiveMs, 1);
+    if (opts.uniqueFor !== undefined) atMost('uniqueFor', opts.uniqueFor, MAX_DELAY_MS, Expected.aYear(MAX_DELAY_MS), Expected.longestWindow);
     out.deduplication = { id: opts.uniqueKey, ...(opts.uniqueFor !== undefined && { ttl: opts.uniqueFor }) };
   }
   if (opts.priority !== undefined) {
-    if (!Number.isInteger(opts.priority) || opts.priority < 1 || opts.priority > MAX_PRIORITY) {
-      bad('priority', opts.priority, `an integer from 1 (highest) to ${MAX_PRIORITY}`);
-    }
+    integerBetween(bad, 'priority', opts.priority, Expected.priority(MAX_PRIORITY), 1, MAX_PRIORITY);
     out.priority = opts.priority;
   }
   const attempts = opts.attempts ?? handler.attempts;
   if (attempts !== undefined) {
-    if (!Number.isInteger(attempts) || attempts < 1) bad('attempts', attempts, 'a positive integer');
-    atMost('attempts', attempts, MAX_ATTEMPTS, `${MAX_ATTEMPTS}`, 'the most attempts a job may have');
+    integerBetween(bad, 'attempts', attempts, Expected.positiveInteger, 1);
+    atMost('attempts', attempts, MAX_ATTEMPTS, `${MAX_ATTEMPTS}`, Expected.mostAttempts);
     out.attempts = attempts;
   }
   const backoff = opts.backoff ?? handler.backoff;
   if (backoff !== undefined) {
     checkBackoff(backoff, bad);
     const step = typeof backoff === 'number' ? backoff : (backoff.delay ?? 0);
-    atMost('backoff.delay', step, MAX_DELAY_MS, `${MAX_DELAY_MS} ms (a year)`, 'the longest wait a job may have');
+    atMost('backoff.delay', step, MAX_DELAY_MS, Expected.aYear(MAX_DELAY_MS), Expected.longestWait);
     if (typeof backoff === 'object' && backoff.type === 'exponential' && step > 0 && (attempts ?? 1) > 2) {
       // BullMQ waits delay * 2^(n-1) after attempt n: the last retry waits delay * 2^(attempts-2).
       const longest = step * 2 ** ((attempts ?? 1) - 2);
       if (longest > MAX_DELAY_MS) {
-        bad('backoff', backoff, `exponential waits of at most a year: with ${attempts} attempts the last retry would wait ${longest} ms; use fewer attempts, a smaller delay or a fixed backoff`);
+        bad('backoff', backoff, Expected.exponentialWithinAYear(attempts!, longest));
       }
     }
     out.backoff = backoff;
@@ -110,7 +107,7 @@ export function readJobTimeout(opts: JobsOptions): number | undefined {
 /** Checks a handler's own `attempts` and `backoff` at start-up, with the same rules as at enqueue. */
 export function checkHandlerOptions(jobName: string, handler: JobHandlerOptions): void {
   if (handler.payload !== undefined && typeof handler.payload !== 'function') {
-    throw new JobValidationError(Messages.invalidEnqueueOption(jobName, 'payload', handler.payload, 'a class decorated with class-validator'));
+    throw new JobValidationError(Messages.invalidEnqueueOption(jobName, 'payload', handler.payload, Expected.payloadClass));
   }
   toBullJobOptions(jobName, 'start-up-check', undefined, handler);
 }
@@ -125,18 +122,18 @@ export function checkJobId(jobName: string, jobId: unknown): string {
 }
 
 function checkBackoff(backoff: unknown, bad: (option: string, value: unknown, expected: string) => never): void {
-  const expected = 'milliseconds, or { type: "fixed" | "exponential", delay: milliseconds }';
+  const expected = Expected.backoff;
   if (typeof backoff === 'number') {
-    if (!Number.isInteger(backoff) || backoff < 0) bad('backoff', backoff, expected);
+    integerBetween(bad, 'backoff', backoff, expected, 0);
     return;
   }
   const b = backoff as { type?: unknown; delay?: unknown; jitter?: unknown };
-  if (typeof b !== 'object' || b === null || (b.type !== 'fixed' && b.type !== 'exponential')) bad('backoff', backoff, expected);
+  if (!isPlainObject(b) || (b.type !== 'fixed' && b.type !== 'exponential')) bad('backoff', backoff, expected);
   for (const key of Object.keys(b)) {
-    if (key !== 'type' && key !== 'delay' && key !== 'jitter') bad(`backoff.${key}`, (b as Record<string, unknown>)[key], 'one of type, delay, jitter');
+    if (key !== 'type' && key !== 'delay' && key !== 'jitter') bad(`backoff.${key}`, (b as Record<string, unknown>)[key], Expected.backoffKey);
   }
-  if (b.delay !== undefined && (!Number.isInteger(b.delay) || (b.delay as number) < 0)) bad('backoff.delay', b.delay, expected);
+  if (b.delay !== undefined && !isNonNegativeInteger(b.delay)) bad('backoff.delay', b.delay, expected);
   if (b.jitter !== undefined && (typeof b.jitter !== 'number' || !(b.jitter >= 0 && b.jitter <= 1))) {
-    bad('backoff.jitter', b.jitter, 'a number from 0 to 1');
+    bad('backoff.jitter', b.jitter, Expected.jitter);
   }
 }

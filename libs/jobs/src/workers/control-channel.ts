@@ -5,7 +5,7 @@ import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobValidationError } from '../errors/job-validation.error';
-import { queuePrefix, type JobsConfig } from '../jobs-config';
+import { queuePrefix, type JobsConfig } from '../config/jobs-config';
 import {
   CANCEL_MARKER_TTL_S,
   cancelMarkerKey,

@@ -6,7 +6,7 @@ import { JobHandlerRegistry } from '../job-handler.registry';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { PayloadValidator } from '../payload/payload-validator';
 import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
-import { queuePrefix, type JobsConfig, type ResolvedQueueConfig } from '../jobs-config';
+import { queuePrefix, type JobsConfig, type ResolvedQueueConfig } from '../config/jobs-config';
 import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost } from './job-processor';
 import { WorkerRegistry } from './worker-registry';
 import { ControlChannel, type ControlTarget } from './control-channel';

@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
-import type { JobsConfig } from '../jobs-config';
+import type { JobsConfig } from '../config/jobs-config';
 import type { WorkerInfo } from '../interfaces/worker-info.interface';
 
 /** A heartbeat older than this many intervals means the process is gone. */

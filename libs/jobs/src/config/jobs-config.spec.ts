@@ -1,5 +1,5 @@
-import { JobsConfigurationError } from './errors/jobs-configuration.error';
-import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error';
+import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface';
 import { resolveJobsConfig } from './jobs-config';
 
 describe('resolveJobsConfig (options are validated once, at start-up)', () => {

@@ -1,6 +1,6 @@
 import type { Telemetry } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import type { JobsClusterConnection, JobsConnection } from './interfaces/jobs-module-options.interface';
+import type { JobsClusterConnection, JobsConnection } from '../interfaces/jobs-module-options.interface';
 import {
   DEFAULT_ENQUEUE_TIMEOUT_MS,
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -12,16 +12,17 @@ import {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_SCALE_UP_AFTER_MS,
   DEFAULT_SCALE_DOWN_AFTER_MS,
-} from './jobs.constants';
-import { Messages } from './jobs.messages';
-import { JobsConfigurationError } from './errors/jobs-configuration.error';
+} from '../jobs.constants';
+import { Expected, Messages } from '../jobs.messages';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error';
+import { integerBetween, isNonNegativeInteger, isPlainObject, isQueueName, isWord, numeric } from './validators';
 import type {
   JobRetention,
   JobsModuleOptions,
   QueueConfig,
   QueueProcesses,
   RetentionOptions,
-} from './interfaces/jobs-module-options.interface';
+} from '../interfaces/jobs-module-options.interface';
 
 /** Finished jobs to keep: `true` none, `false` all, or bounds. */
 export type Keep = boolean | { count?: number; age?: number };
@@ -126,9 +127,6 @@ const OPTION_KEYS = [
   'telemetry',
 ];
 const QUEUE_KEYS = ['concurrency', 'processes', 'retention', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'limiter', 'globalConcurrency'];
-const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
-
-const POSITIVE_INTEGER = 'a positive integer';
 
 /**
  * Validates options once, at start-up, and fills in defaults. Throws `JobsConfigurationError`
@@ -139,15 +137,15 @@ export function resolveJobsConfig(
   env: NodeJS.ProcessEnv = process.env,
   role?: WorkerProcessRole,
 ): JobsConfig {
-  if (!isPlainObject(options)) fail('(the whole options object)', options, 'an object');
+  if (!isPlainObject(options)) fail('(the whole options object)', options, Expected.object);
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) fail(key, (options as any)[key], `one of the options ${OPTION_KEYS.join(', ')}`);
+    if (!OPTION_KEYS.includes(key)) fail(key, (options as any)[key], Expected.oneOfTheOptions(OPTION_KEYS));
   }
 
   const globalRetention = resolveRetention('retention', options.retention);
   const queues = new Map<string, ResolvedQueueConfig>();
   const rawQueues = options.queues ?? {};
-  if (!isPlainObject(rawQueues)) fail('queues', rawQueues, 'an object of queue name → concurrency');
+  if (!isPlainObject(rawQueues)) fail('queues', rawQueues, Expected.queuesObject);
   for (const [name, value] of Object.entries(rawQueues)) {
     queues.set(name, resolveQueue(name, value, globalRetention));
   }
@@ -161,9 +159,9 @@ export function resolveJobsConfig(
 
   const routes = new Map<string, string>();
   const rawRoutes = options.routes ?? {};
-  if (!isPlainObject(rawRoutes)) fail('routes', rawRoutes, 'an object of job name → queue name');
+  if (!isPlainObject(rawRoutes)) fail('routes', rawRoutes, Expected.routesObject);
   for (const [jobName, queue] of Object.entries(rawRoutes)) {
-    if (typeof queue !== 'string') fail(`routes.${jobName}`, queue, 'a queue name');
+    if (typeof queue !== 'string') fail(`routes.${jobName}`, queue, Expected.queueName);
     if (!queues.has(queue)) {
       throw new JobsConfigurationError(
         Messages.unconfiguredQueueOption(`JobsModule option routes.${jobName}`, queue, queues.keys()),
@@ -186,9 +184,7 @@ export function resolveJobsConfig(
   };
 }
 
-const TELEMETRY =
-  "a BullMQ Telemetry object, such as new BullMQOtel({ tracerName: 'my-app' }) from bullmq-otel " +
-  '({ tracer: { startSpan }, contextManager: { with, active, getMetadata, fromMetadata }, meter? })';
+const TELEMETRY = Expected.telemetry;
 
 /**
  * Only the shape BullMQ calls: the object is the user's (usually bullmq-otel's), and checking it
@@ -220,7 +216,7 @@ function applyConcurrencyOverrides(
   overrides: string | Record<string, number> | undefined,
   option: string,
 ): void {
-  const pairs = typeof overrides === 'string' ? queueValuePairs(option, overrides, 'queue=concurrency pairs, such as high_priority=16,default=4') : Object.entries(overrides ?? {});
+  const pairs = typeof overrides === 'string' ? queueValuePairs(option, overrides, Expected.concurrencyPairs) : Object.entries(overrides ?? {});
   for (const [queue, value] of pairs) {
     const config = configuredQueue(queues, option, queue);
     config.concurrency = positiveInteger(`${option} for queue ${queue}`, typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
@@ -235,7 +231,7 @@ function applyProcessesOverrides(
   overrides: string | Record<string, QueueProcesses> | undefined,
   option: string,
 ): void {
-  const pairs = typeof overrides === 'string' ? queueValuePairs(option, overrides, 'queue=processes pairs, such as reports=2,high_priority=1..4') : Object.entries(overrides ?? {});
+  const pairs = typeof overrides === 'string' ? queueValuePairs(option, overrides, Expected.processesPairs) : Object.entries(overrides ?? {});
   for (const [queue, value] of pairs) {
     const config = configuredQueue(queues, option, queue);
     const parsed = typeof value === 'string' ? (parseProcessesSpec(value) ?? value) : value;
@@ -273,7 +269,7 @@ function configuredQueue(queues: ReadonlyMap<string, ResolvedQueueConfig>, optio
 
 /** A queue's `processes`: `n` or `{ min, max, scaleUpAfterMs?, scaleDownAfterMs? }`, with 1 <= min <= max. */
 function resolveProcesses(option: string, value: unknown, previous?: ResolvedProcesses): ResolvedProcesses {
-  const expected = 'a positive integer, or { min, max } with 1 <= min <= max (optional scaleUpAfterMs, scaleDownAfterMs)';
+  const expected = Expected.processes;
   const thresholds = {
     scaleUpAfterMs: previous?.scaleUpAfterMs ?? DEFAULT_SCALE_UP_AFTER_MS,
     scaleDownAfterMs: previous?.scaleDownAfterMs ?? DEFAULT_SCALE_DOWN_AFTER_MS,
@@ -284,7 +280,7 @@ function resolveProcesses(option: string, value: unknown, previous?: ResolvedPro
   }
   if (!isPlainObject(value)) fail(option, value, expected);
   for (const key of Object.keys(value)) {
-    if (!['min', 'max', 'scaleUpAfterMs', 'scaleDownAfterMs'].includes(key)) fail(`${option}.${key}`, value[key], 'min, max, scaleUpAfterMs or scaleDownAfterMs');
+    if (!['min', 'max', 'scaleUpAfterMs', 'scaleDownAfterMs'].includes(key)) fail(`${option}.${key}`, value[key], Expected.processesKey);
   }
   const min = positiveInteger(`${option}.min`, value.min, undefined, expected);
   const max = positiveInteger(`${option}.max`, value.max, undefined, expected);
@@ -302,13 +298,13 @@ function resolveQueue(
   value: number | QueueConfig,
   globalRetention: Required<RetentionOptions>,
 ): ResolvedQueueConfig {
-  if (!QUEUE_NAME.test(name)) throw new JobsConfigurationError(Messages.invalidQueueName('queues', name));
+  if (!isQueueName(name)) throw new JobsConfigurationError(Messages.invalidQueueName('queues', name));
   const option = `queues.${name}`;
   // A bare number, or a numeric string as ConfigService gives from the environment.
   const config: QueueConfig = typeof value === 'number' || typeof value === 'string' ? { concurrency: value as number } : value;
-  if (!isPlainObject(config)) fail(option, value, `${POSITIVE_INTEGER} or { concurrency, ... }`);
+  if (!isPlainObject(config)) fail(option, value, Expected.queueConfig);
   for (const key of Object.keys(config)) {
-    if (!QUEUE_KEYS.includes(key)) fail(`${option}.${key}`, (config as any)[key], `one of ${QUEUE_KEYS.join(', ')}`);
+    if (!QUEUE_KEYS.includes(key)) fail(`${option}.${key}`, (config as any)[key], Expected.oneOf(QUEUE_KEYS));
   }
   const retention = { ...globalRetention, ...resolveRetention(`${option}.retention`, config.retention, true) };
   const concurrencyOption = typeof value === 'number' || typeof value === 'string' ? option : `${option}.concurrency`;
@@ -316,16 +312,16 @@ function resolveQueue(
   let concurrency: number;
   if (isPlainObject(config.concurrency)) {
     const { min, max, ...rest } = config.concurrency as { min: number; max: number };
-    if (Object.keys(rest).length) fail(`${concurrencyOption}.${Object.keys(rest)[0]}`, Object.values(rest)[0], 'min and max only');
+    if (Object.keys(rest).length) fail(`${concurrencyOption}.${Object.keys(rest)[0]}`, Object.values(rest)[0], Expected.minAndMaxOnly);
     autoscale = { min: positiveInteger(`${concurrencyOption}.min`, min), max: positiveInteger(`${concurrencyOption}.max`, max) };
-    if (autoscale.min > autoscale.max) fail(concurrencyOption, config.concurrency, '{ min, max } with min <= max');
+    if (autoscale.min > autoscale.max) fail(concurrencyOption, config.concurrency, Expected.minUpToMax);
     concurrency = autoscale.min;
   } else {
     concurrency = positiveInteger(concurrencyOption, config.concurrency);
   }
   let limiter: ResolvedQueueConfig['limiter'];
   if (config.limiter !== undefined) {
-    if (!isPlainObject(config.limiter)) fail(`${option}.limiter`, config.limiter, '{ max, duration }');
+    if (!isPlainObject(config.limiter)) fail(`${option}.limiter`, config.limiter, Expected.limiter);
     limiter = {
       max: positiveInteger(`${option}.limiter.max`, config.limiter.max),
       duration: positiveInteger(`${option}.limiter.duration`, config.limiter.duration),
@@ -349,9 +345,9 @@ function resolveQueue(
 function resolveRetention(option: string, value: RetentionOptions | undefined, partial = false): Required<RetentionOptions> {
   const out: Partial<Record<'completed' | 'failed', Keep>> = partial ? {} : { ...DEFAULT_RETENTION };
   if (value === undefined) return out as Required<RetentionOptions>;
-  if (!isPlainObject(value)) fail(option, value, '{ completed?, failed? }');
+  if (!isPlainObject(value)) fail(option, value, Expected.retention);
   for (const key of Object.keys(value)) {
-    if (key !== 'completed' && key !== 'failed') fail(`${option}.${key}`, (value as any)[key], 'completed or failed');
+    if (key !== 'completed' && key !== 'failed') fail(`${option}.${key}`, (value as any)[key], Expected.retentionKey);
   }
   for (const kind of ['completed', 'failed'] as const) {
     if (value[kind] !== undefined) out[kind] = resolveKeep(`${option}.${kind}`, value[kind]!);
@@ -360,13 +356,13 @@ function resolveRetention(option: string, value: RetentionOptions | undefined, p
 }
 
 function resolveKeep(option: string, value: JobRetention): Keep {
-  const expected = 'true (keep none), false (keep all) or { count?, age? } with non-negative numbers';
+  const expected = Expected.keep;
   if (typeof value === 'boolean') return value;
   if (!isPlainObject(value) || (value.count === undefined && value.age === undefined)) fail(option, value, expected);
   const keep: { count?: number; age?: number } = {};
   for (const key of Object.keys(value)) {
     const n = (value as any)[key];
-    if ((key !== 'count' && key !== 'age') || !Number.isInteger(n) || n < 0) fail(`${option}.${key}`, n, expected);
+    if ((key !== 'count' && key !== 'age') || !isNonNegativeInteger(n)) fail(`${option}.${key}`, n, expected);
     (keep as any)[key] = n;
   }
   return keep;
@@ -381,13 +377,13 @@ function resolveConnection(connection: JobsConnection | undefined, env: NodeJS.P
     return DEFAULT_REDIS_URL;
   }
   if (typeof connection === 'string') return checkedUrl('connection', connection);
-  if (!isPlainObject(connection)) fail('connection', connection, 'a redis:// or rediss:// URL, ioredis options, or { cluster: { nodes } }');
+  if (!isPlainObject(connection)) fail('connection', connection, Expected.connection);
   if ('cluster' in connection) {
     const cluster = (connection as JobsClusterConnection).cluster;
     if (!isPlainObject(cluster) || !Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
-      fail('connection.cluster', cluster, '{ nodes: ["host:port", ...], options? }');
+      fail('connection.cluster', cluster, Expected.cluster);
     }
-    if (cluster.options !== undefined && !isPlainObject(cluster.options)) fail('connection.cluster.options', cluster.options, 'ioredis cluster options');
+    if (cluster.options !== undefined && !isPlainObject(cluster.options)) fail('connection.cluster.options', cluster.options, Expected.clusterOptions);
     return { cluster: { nodes: resolveNodes('connection.cluster.nodes', cluster.nodes), options: cluster.options ?? {} } };
   }
   return connection;
@@ -397,11 +393,11 @@ function resolveNodes(option: string, nodes: Array<string | { host: string; port
   return nodes.map((node) => {
     if (typeof node === 'string') {
       const match = /^\s*([^\s:]+|\[[^\]]+\]):(\d+)\s*$/.exec(node);
-      if (!match) fail(option, node, 'host:port, such as 127.0.0.1:7000');
+      if (!match) fail(option, node, Expected.hostPort);
       return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
     }
     if (!isPlainObject(node) || typeof node.host !== 'string' || !Number.isInteger(node.port)) {
-      fail(option, node, '{ host, port } or "host:port"');
+      fail(option, node, Expected.clusterNode);
     }
     return { host: node.host, port: node.port };
   });
@@ -415,15 +411,15 @@ function checkedUrl(option: string, url: string): string {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
-    fail(option, url, 'a URL such as redis://user:password@host:6379/0 or rediss://host:6380');
+    fail(option, url, Expected.redisUrl);
   }
   return url;
 }
 
 function resolvePrefix(prefix: unknown): string {
   if (prefix === undefined) return DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || prefix === '' || /\s/.test(prefix)) {
-    fail('prefix', prefix, 'a non-empty string without spaces, such as "jobs" or "myapp"');
+  if (!isWord(prefix)) {
+    fail('prefix', prefix, Expected.prefix);
   }
   return prefix;
 }
@@ -487,7 +483,7 @@ function resolveServedQueues(
   if (value === undefined || value === true) return [...queues.keys()];
   if (value === false) return [];
   if (!Array.isArray(value) || value.some((q) => typeof q !== 'string')) {
-    fail(option, value, 'true (every queue), false (none), or a list of queue names');
+    fail(option, value, Expected.workers);
   }
   for (const queue of value as string[]) {
     if (!queues.has(queue)) {
@@ -497,23 +493,16 @@ function resolveServedQueues(
   return [...new Set(value as string[])];
 }
 
-/** Numeric strings ("16") count as numbers: `ConfigService` and the environment give strings. */
-function numeric(value: unknown): unknown {
-  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-}
-
-function positiveInteger(option: string, raw: unknown, fallback?: number, expected = POSITIVE_INTEGER): number {
+function positiveInteger(option: string, raw: unknown, fallback?: number, expected = Expected.positiveInteger): number {
   const value = numeric(raw);
   if (value === undefined && fallback !== undefined) return fallback;
-  if (!Number.isInteger(value) || (value as number) < 1) fail(option, value, expected);
-  return value as number;
+  return integerBetween(fail, option, value, expected, 1);
 }
 
 function nonNegativeInteger(option: string, raw: unknown, fallback: number): number {
   const value = numeric(raw);
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || (value as number) < 0) fail(option, value, 'a non-negative integer');
-  return value as number;
+  return integerBetween(fail, option, value, Expected.nonNegativeInteger, 0);
 }
 
 function optionalPositiveInteger(option: string, value: unknown): number | undefined {
@@ -526,8 +515,4 @@ function optionalNonNegativeInteger(option: string, value: unknown): number | un
 
 function fail(option: string, value: unknown, expected: string): never {
   throw new JobsConfigurationError(Messages.invalidOption(option, value, expected));
-}
-
-function isPlainObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
