@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startDemoApp, type DemoApp } from './support/demo-app';
+import { spawnCaptured } from '../libs/jobs/test/support/processes';
 
 // `npm run demo:load` (scripts/demo-load.js) against the demo started here on a random port.
 const SCRIPT = path.join(__dirname, '..', 'scripts', 'demo-load.js');
@@ -15,23 +15,11 @@ interface Run {
 }
 
 /** Runs the load driver; kills it (and fails) if it has not exited after `limitMs`. */
-function runLoad(args: string[], limitMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`demo-load did not stop within ${limitMs} ms. stderr: ${stderr.slice(-1000)}`));
-    }, limitMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function runLoad(args: string[], limitMs = 60_000): Promise<Run> {
+  const load = spawnCaptured([SCRIPT, ...args], { killAfterMs: limitMs });
+  const code = await load.closed;
+  if (load.child.signalCode === 'SIGKILL') throw new Error(`demo-load did not stop within ${limitMs} ms. stderr: ${load.stderr().slice(-1000)}`);
+  return { code, stdout: load.stdout(), stderr: load.stderr() };
 }
 
 describe('npm run demo:load', () => {

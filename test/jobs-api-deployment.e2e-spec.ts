@@ -1,7 +1,7 @@
 import { startDemoApp, type DemoApp } from './support/demo-app';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startPrivateRedis } = require('../scripts/private-redis');
+import { startPrivateRedis } from '../scripts/private-redis';
 
 const json = { 'content-type': 'application/json' };
 

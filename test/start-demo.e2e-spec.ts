@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as net from 'node:net';
@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { testRedisUrl } from './support/demo-app';
 import { waitFor } from '../libs/jobs/test/support/test-app';
+import { spawnCaptured } from '../libs/jobs/test/support/processes';
 
 // `npm start` = build, then scripts/start-demo.js. These run the script as a real process.
 const ROOT = path.join(__dirname, '..');
@@ -28,12 +29,8 @@ interface Demo {
 }
 
 function startDemo(env: NodeJS.ProcessEnv, port: number): Demo {
-  const child = spawn(process.execPath, [SCRIPT], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited, base: `http://127.0.0.1:${port}` };
+  const { child, output, exited } = spawnCaptured([SCRIPT], { cwd: ROOT, env: { ...env, PORT: String(port) } });
+  return { child, output, exited, base: `http://127.0.0.1:${port}` };
 }
 
 /**

@@ -1,25 +1,19 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DEMO_JOBS_OPTIONS } from '../src/app.module';
 import { startDemoApp, testRedisUrl, type DemoApp } from './support/demo-app';
 import { waitFor } from '../libs/jobs/test/support/test-app';
+import { spawnCaptured } from '../libs/jobs/test/support/processes';
 
 const ROOT = path.resolve(__dirname, '..');
 
 /** Runs `npm run worker`'s built entry point with arguments, as a real child process. */
 function runWorker(args: string[], prefix: string) {
-  const child = spawn(process.execPath, ['dist/demo/src/worker.js', ...args], {
+  return spawnCaptured(['dist/demo/src/worker.js', ...args], {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL: testRedisUrl(), JOBS_PREFIX: prefix, JOBS_WORKERS: '', JOBS_CONCURRENCY: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    killAfterMs: 60_000,
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  void exited.then(() => clearTimeout(timer));
-  return { child, exited, output: () => output };
 }
 
 jest.setTimeout(180_000);

@@ -18,10 +18,12 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** A throw-away redis-server on a free loopback port, like the tests use. */
+/** A throw-away redis-server on a free loopback port, the same one the tests start. */
 export async function startRedis(): Promise<PrivateRedis> {
+  // Loaded from the workspace at run time: the bench runs compiled from dist/bench, where the
+  // relative path differs. Typed by scripts/private-redis.d.ts.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startPrivateRedis } = require(path.join(repoRoot, 'scripts', 'private-redis.js'));
+  const { startPrivateRedis } = require(path.join(repoRoot, 'scripts', 'private-redis.js')) as typeof import('../../scripts/private-redis');
   const redis = await startPrivateRedis();
   return { url: redis.url, host: '127.0.0.1', port: redis.port, stop: () => redis.stop() };
 }

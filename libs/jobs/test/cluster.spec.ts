@@ -5,7 +5,7 @@ import { createJobsApp, sleep, uniquePrefix, waitFor, type JobsTestApp } from '.
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { Producer } from './support/producer';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startPrivateCluster } = require('../../../scripts/private-redis-cluster');
+import { startPrivateCluster, type PrivateCluster } from '../../../scripts/private-redis-cluster';
 
 // Runs against a real local Redis Cluster: 3 masters on loopback, plus one replica for the
 // first master (for the failover check), started and stopped here.
@@ -32,7 +32,7 @@ class Handlers {
 
 const QUEUES = ['default', 'high_priority', 'low_priority', 'reports'];
 
-let cluster: any;
+let cluster: PrivateCluster;
 let probe: Cluster;
 beforeAll(async () => {
   cluster = await startPrivateCluster({ masters: 3, replicaOfFirst: true });

@@ -1,3 +1,4 @@
+import { startPrivateRedis } from '../../../scripts/private-redis';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import * as net from 'node:net';
@@ -55,7 +56,6 @@ describe('Redis unreachable', () => {
   });
 
   it('supports password-protected Redis through the URL', async () => {
-    const { startPrivateRedis } = require('../../../scripts/private-redis');
     const redis = await startPrivateRedis();
     const Redis = (await import('ioredis')).default;
     const admin = new Redis(redis.url);

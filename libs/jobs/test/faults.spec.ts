@@ -7,7 +7,7 @@ import { sleep, uniquePrefix, waitFor } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { SHUTDOWN_MARGIN_MS } from '../src/utils/shutdown-deadline';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startPrivateRedis } = require('../../../scripts/private-redis');
+import { startPrivateRedis } from '../../../scripts/private-redis';
 
 // Fault injection on real processes and a real Redis of each test's own: Redis killed and restarted
 // while jobs run and while a worker shuts down, a worker killed while BullMQ records a result, a

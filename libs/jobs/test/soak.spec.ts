@@ -5,7 +5,7 @@ import { sleep, uniquePrefix, waitFor } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { Producer } from './support/producer';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startPrivateRedis } = require('../../../scripts/private-redis');
+import { startPrivateRedis } from '../../../scripts/private-redis';
 
 
 interface PrivateRedis {
