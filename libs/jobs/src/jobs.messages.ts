@@ -203,6 +203,31 @@ export const Expected = {
   mostAttempts: 'the most attempts a job may have',
 };
 
+/**
+ * Every line the library logs, in one place like the messages above, so each says what happened
+ * in the same words wherever it is raised. Operators grep for these: change them with care.
+ */
+export const LogLines = {
+  postponedUntilRedis: (message: string) => `${message} It runs when Redis is back.`,
+  startupWorkFailed: (what: string, message: string) => `${what} failed: ${message}`,
+  clientError: (label: string, message: string) => `${label}: ${message}`,
+  connectionLost: (label: string, message: string) => `${label}: Redis connection error: ${message}. Retrying in the background.`,
+  connectionRestored: (label: string) => `${label}: Redis connection restored.`,
+  scheduleRemoved: (name: string, queue: string) => `Removed schedule of job "${name}" from queue "${queue}": its handler no longer repeats it here.`,
+  gaugesEmpty: (message: string) => `Queue gauges left empty for this scrape: ${message}`,
+  payloadCheckedSlowly: (payload: string, reason: string) => `Payload class ${payload} is checked by class-validator on every job: ${reason}`,
+  concurrencySet: (queue: string, concurrency: number) => `Queue "${queue}": concurrency set to ${concurrency}`,
+  workerStarted: (queue: string, concurrency: number, mode: string) => `Worker started: queue "${queue}", concurrency ${concurrency}${mode}`,
+  workerStopped: (queue: string) => `Worker stopped: queue "${queue}"`,
+  poolStarted: (id: string, described: string[]) => `Pool ${id} started: ${described.join('; ')} process(es)`,
+  poolProcessServes: (pid: number | undefined, what: string) => `Pool: process ${pid} serves ${what}`,
+  poolProcessStopped: (pid: number | undefined, what: string, how: string) => `Pool: process ${pid} (${what}) stopped (${how})`,
+  poolProcessReplaced: (pid: number | undefined, what: string, how: string, ready: boolean, delayMs: number) =>
+    `Pool: process ${pid} (${what}) exited (${how})${ready ? '' : ' before it was ready'}; starting another in ${delayMs} ms`,
+  poolScaled: (queue: string, from: number, to: number, reason: string) => `Pool: queue "${queue}" ${from} → ${to} process(es): ${reason}`,
+  poolStopped: (id: string) => `Pool ${id} stopped: every process has exited`,
+};
+
 /** JSON of `value`, cut to a readable length: an id or a thrown value may be megabytes long. */
 function shortJson(value: unknown, max = 200): string {
   const text = safeJson(value);

@@ -1,3 +1,4 @@
+import { LogLines } from '../jobs.messages';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -134,7 +135,7 @@ export class JobsMetrics implements OnModuleInit {
       .stats()
       .catch((error: Error) => {
         // A scrape while Redis is away still serves the in-process metrics; the queue gauges go empty.
-        this.logger.warn(`Queue gauges left empty for this scrape: ${error.message}`);
+        this.logger.warn(LogLines.gaugesEmpty(error.message));
         return undefined;
       })
       .finally(() => setImmediate(() => (this.scrape = undefined)));

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { JOBS_CONFIG } from '../jobs.constants';
-import { Messages } from '../jobs.messages';
+import { LogLines, Messages } from '../jobs.messages';
 import { JobValidationError } from '../errors/job-validation.error';
 import type { JobsConfig } from '../config/jobs-config';
 import { inspectJson, MAX_PAYLOAD_DEPTH, type JsonProblem } from './json-safety';
@@ -74,7 +74,7 @@ export class PayloadValidator {
     if (check === undefined) {
       const compiled = this.compiler.compile(payload);
       check = compiled.check ?? null;
-      if (!compiled.check) this.logger.debug(`Payload class ${payload.name} is checked by class-validator on every job: ${compiled.reason}`);
+      if (!compiled.check) this.logger.debug(LogLines.payloadCheckedSlowly(payload.name, compiled.reason));
       this.fastChecks.set(payload, check);
     }
     return check;

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { JOBS_CONFIG } from '../jobs.constants';
-import { Messages } from '../jobs.messages';
+import { LogLines, Messages } from '../jobs.messages';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { WorkerRegistry } from '../workers/worker-registry';
@@ -97,7 +97,7 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
       for (let i = 0; i < group.bounds.min; i++) this.spawn(group);
     }
     const described = this.groups.map((g) => `${g.label}: ${g.bounds.min === g.bounds.max ? g.bounds.min : `${g.bounds.min}-${g.bounds.max}`}`);
-    this.logger.log(`Pool ${this.id} started: ${described.join('; ')} process(es)`);
+    this.logger.log(LogLines.poolStarted(this.id, described));
     if (this.groups.some((g) => g.bounds.min < g.bounds.max)) {
       this.scaler = setInterval(() => void this.scale(), SCALE_TICK_MS);
     }
@@ -148,7 +148,7 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
       proc.ready = true;
       clearTimeout(proc.bootTimer);
       group.bootFailuresInARow = 0;
-      this.logger.log(`Pool: process ${child.pid} serves ${group.label}`);
+      this.logger.log(LogLines.poolProcessServes(child.pid, group.label));
     });
     // fork() reports a failure to start (a missing entry file is an exit instead) as an error event.
     child.on('error', (error) => (proc.lastError = error.message));
@@ -160,7 +160,7 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
     group.processes.delete(proc);
     const how = signal ? `signal ${signal}` : `code ${code}`;
     if (this.stopping || proc.retiring) {
-      this.logger.log(`Pool: process ${child.pid} (${group.label}) stopped (${how})`);
+      this.logger.log(LogLines.poolProcessStopped(child.pid, group.label, how));
       return;
     }
     if (!proc.ready) {
@@ -172,7 +172,7 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
     }
     group.deathsInARow = proc.ready && Date.now() - proc.startedAt >= STABLE_MS ? 1 : group.deathsInARow + 1;
     const delay = restartDelayMs(group.deathsInARow);
-    this.logger.warn(`Pool: process ${child.pid} (${group.label}) exited (${how})${proc.ready ? '' : ' before it was ready'}; starting another in ${delay} ms`);
+    this.logger.warn(LogLines.poolProcessReplaced(child.pid, group.label, how, proc.ready, delay));
     group.restartsPending++;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -205,7 +205,7 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
       );
       if (!decision) continue;
       const from = serving.length + group.restartsPending;
-      this.logger.log(`Pool: queue "${queue}" ${from} → ${from + decision.change} process(es): ${decision.reason}`);
+      this.logger.log(LogLines.poolScaled(queue, from, from + decision.change, decision.reason));
       if (decision.change > 0) {
         this.spawn(group);
       } else {
@@ -247,6 +247,6 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
       await exited;
     }
     clearTimeout(deadline);
-    this.logger.log(`Pool ${this.id} stopped: every process has exited`);
+    this.logger.log(LogLines.poolStopped(this.id));
   }
 }

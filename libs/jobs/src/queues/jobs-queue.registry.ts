@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { JOBS_CONFIG } from '../jobs.constants';
-import { Messages } from '../jobs.messages';
+import { LogLines, Messages } from '../jobs.messages';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobsConnectionError } from '../errors/jobs-connection.error';
 import { closeRedisClient, createRedisClient, isConnectionError, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
@@ -147,9 +147,9 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     try {
       await this.call(work, `${what} was postponed`);
     } catch (error) {
-      this.logger.warn(`${(error as Error).message} It runs when Redis is back.`);
+      this.logger.warn(LogLines.postponedUntilRedis((error as Error).message));
       this.producer.once('ready', () => {
-        work().catch((e: Error) => this.logger.error(`${what} failed: ${e.message}`));
+        work().catch((e: Error) => this.logger.error(LogLines.startupWorkFailed(what, e.message)));
       });
     }
   }

@@ -1,3 +1,4 @@
+import { LogLines } from '../jobs.messages';
 import { Logger } from '@nestjs/common';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { isClusterConnection, type ResolvedConnection } from '../config/jobs-config';
@@ -51,17 +52,17 @@ export function logConnectionErrors(
   let down = false;
   emitter.on('error', (error: Error) => {
     if (!isConnectionError(error)) {
-      logger.error(`${label}: ${error?.message ?? String(error)}`);
+      logger.error(LogLines.clientError(label, error?.message ?? String(error)));
       return;
     }
     if (down) return;
     down = true;
-    logger.error(`${label}: Redis connection error: ${error.message}. Retrying in the background.`);
+    logger.error(LogLines.connectionLost(label, error.message));
   });
   client.on('ready', () => {
     if (!down) return;
     down = false;
-    logger.log(`${label}: Redis connection restored.`);
+    logger.log(LogLines.connectionRestored(label));
   });
 }
 

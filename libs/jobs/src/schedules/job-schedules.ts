@@ -1,3 +1,4 @@
+import { LogLines } from '../jobs.messages';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobHandlerRegistry } from '../job-handler.registry';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
@@ -83,7 +84,7 @@ export class JobSchedules implements OnApplicationBootstrap {
       for (const s of await this.queues.get(queue).getJobSchedulers()) {
         if (s.key.startsWith(ID_PREFIX) && !ids.has(s.key)) {
           await this.queues.get(queue).removeJobScheduler(s.key);
-          this.logger.log(`Removed schedule of job "${s.name}" from queue "${queue}": its handler no longer repeats it here.`);
+          this.logger.log(LogLines.scheduleRemoved(s.name, queue));
         }
       }
     }

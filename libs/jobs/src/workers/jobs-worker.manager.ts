@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Worker, type KeepJobs } from 'bullmq';
 import { JOBS_CONFIG } from '../jobs.constants';
-import { Messages } from '../jobs.messages';
+import { LogLines, Messages } from '../jobs.messages';
 import { JobHandlerRegistry } from '../job-handler.registry';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { PayloadValidator } from '../payload/payload-validator';
@@ -59,7 +59,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     await Promise.all([
       this.queues
         .withDeadline(subscribed, 'subscribing to the control channel was postponed')
-        .catch((error: Error) => this.logger.warn(`${error.message} It runs when Redis is back.`)),
+        .catch((error: Error) => this.logger.warn(LogLines.postponedUntilRedis(error.message))),
       this.queues.atStartup('setting globalConcurrency', () => Promise.all(this.running.map((r) => this.applyGlobalConcurrency(r.queue)))),
     ]);
   }
@@ -84,7 +84,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     if (!running) return false;
     if (running.worker.concurrency !== concurrency) {
       running.worker.concurrency = concurrency;
-      this.logger.log(`Queue "${queue}": concurrency set to ${concurrency}`);
+      this.logger.log(LogLines.concurrencySet(queue, concurrency));
       this.registry.beatNow();
     }
     return true;
@@ -139,7 +139,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     this.running.push(running);
     for (const observe of this.observers) observe(queue.name, worker);
     const mode = queue.autoscale ? ` (autoscaling ${queue.autoscale.min}-${queue.autoscale.max})` : '';
-    this.logger.log(`Worker started: queue "${queue.name}", concurrency ${queue.concurrency}${mode}`);
+    this.logger.log(LogLines.workerStarted(queue.name, queue.concurrency, mode));
   }
 
   private async applyGlobalConcurrency(queue: ResolvedQueueConfig): Promise<void> {
@@ -193,7 +193,7 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       this.logger.warn(Messages.shutdownForced(`Worker "${queue.name}"`, this.config.shutdownGraceMs + WORKERS_CLOSE_MS));
       connection.disconnect();
     }
-    this.logger.log(`Worker stopped: queue "${queue.name}"`);
+    this.logger.log(LogLines.workerStopped(queue.name));
   }
 }
 
