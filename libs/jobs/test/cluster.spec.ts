@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import { Injectable } from '@nestjs/common';
 import { JobContext, JobHandler, type JobsModuleOptions } from 'nestjs-jobs';
-import { createJobsApp, sleep, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
+import { createJobsApp, finished as finishedJob, sleep, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { Producer } from './support/producer';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -58,11 +58,7 @@ async function ownerOf(key: string): Promise<number> {
   return slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
 }
 
-const finished = (t: JobsTestApp, id: string, ms = 30_000) =>
-  waitFor(async () => {
-    const i = await t.jobs.get(id);
-    return i?.status === 'completed' || i?.status === 'failed' ? i : null;
-  }, ms, `job ${id}`);
+const finished = (t: JobsTestApp, id: string, ms = 30_000) => finishedJob(t, id, ms);
 
 describe('on a Redis Cluster', () => {
   it('keeps each queue in one slot and spreads the queues over the shards', async () => {

@@ -15,7 +15,7 @@ import {
   type JobHandlerOptions,
 } from 'nestjs-jobs';
 import { JobsMetricsModule } from 'nestjs-jobs/metrics';
-import { countJobs, countKeys, createJobsApp, redisUrl, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
+import { countJobs, countKeys, createJobsApp, finished as finishedJob, redisUrl, uniquePrefix, waitFor, type JobsTestApp } from './support/test-app';
 import { createHttpApp, type HttpTestApp } from './support/http-app';
 import { MonitoringHandlers } from './support/monitoring-handlers';
 
@@ -266,11 +266,7 @@ describe('result size (real Redis)', () => {
   });
   afterAll(() => t.close());
 
-  const finished = (id: string) =>
-    waitFor(async () => {
-      const job = await t.jobs.get(id);
-      return job?.status === 'failed' || job?.status === 'completed' ? job : null;
-    }, 15_000, `job ${id} to finish`);
+  const finished = (id: string) => finishedJob(t, id, 15_000);
 
   it('fails an attempt whose result is over maxPayloadBytes with JobResultTooLargeError, retries apply, nothing large is stored', async () => {
     const ref = await t.jobs.enqueue({ name: 'returns', data: { bytes: 10_000 } });
