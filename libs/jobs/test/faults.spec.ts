@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { Injectable, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { JobHandler, JobsModule, JobService, type JobContext, type JobsModuleOptions } from 'nestjs-jobs';
@@ -7,7 +7,7 @@ import { sleep, uniquePrefix, waitFor } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { SHUTDOWN_MARGIN_MS } from '../src/utils/shutdown-deadline';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-import { startPrivateRedis } from '../../../scripts/private-redis';
+import { startPrivateRedis, type PrivateRedis } from '../../../scripts/private-redis';
 
 // Fault injection on real processes and a real Redis of each test's own: Redis killed and restarted
 // while jobs run and while a worker shuts down, a worker killed while BullMQ records a result, a
@@ -20,13 +20,6 @@ const FIXTURE = path.join(__dirname, 'fixtures/fault-worker.ts');
 const GRACE_MS = 2_000;
 /** Exit bound: grace + the library's margin + slack for a loaded 2-core machine (process teardown, ts-node). */
 const EXIT_BOUND_MS = GRACE_MS + SHUTDOWN_MARGIN_MS + 5_000;
-
-interface PrivateRedis {
-  url: string;
-  port: number;
-  dir: string;
-  stop(options?: { keepDir?: boolean; signal?: NodeJS.Signals }): Promise<void>;
-}
 
 /** AOF with fsync on every write, so a SIGKILLed Redis loses nothing it acknowledged. */
 function startRedis(previous?: PrivateRedis, appendonly = true): Promise<PrivateRedis> {
@@ -119,6 +112,19 @@ describe('faults', () => {
     workers.push(w);
     return w;
   };
+  /** A producer app (no workers) on `redis` under a fresh prefix, closed after the test, and the env of its worker processes. */
+  const producerOn = async (redis: PrivateRedis) => {
+    const prefix = uniquePrefix();
+    const { app, jobs, logger } = await jobsApp({ connection: redis.url, prefix, workers: false });
+    cleanups.push(() => app.close());
+    return { prefix, jobs, logger, env: { REDIS_URL: redis.url, JOBS_PREFIX: prefix } };
+  };
+  /** A plain client on `redis` for reading what the fixture records, disconnected after the test. */
+  const probeOn = (redis: PrivateRedis, options: RedisOptions = {}) => {
+    const probe = new Redis(redis.url, options);
+    cleanups.push(async () => probe.disconnect());
+    return probe;
+  };
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => kill(w)));
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -127,15 +133,11 @@ describe('faults', () => {
   it('SIGTERM while Redis is down: the worker exits within shutdownGraceMs + margin, and the job it left is completed after', async () => {
     let redis = await startRedis();
     cleanups.push(() => redis.stop());
-    const prefix = uniquePrefix();
-    const { app, jobs } = await jobsApp({ connection: redis.url, prefix, workers: false });
-    cleanups.push(() => app.close());
-    const env = { REDIS_URL: redis.url, JOBS_PREFIX: prefix };
+    const { prefix, jobs, env } = await producerOn(redis);
     const first = spawn(env);
     await first.ready;
     const ref = await jobs.enqueue({ name: 'work', data: { ms: 3_000 } });
-    const probe = new Redis(redis.url, { maxRetriesPerRequest: null });
-    cleanups.push(async () => probe.disconnect());
+    const probe = probeOn(redis, { maxRetriesPerRequest: null });
     await waitFor(() => probe.hget(`${prefix}:starts`, ref.id), 20_000, 'job to start');
 
     await redis.stop({ keepDir: true, signal: 'SIGKILL' });
@@ -160,10 +162,7 @@ describe('faults', () => {
     console.log(`faults: Redis chaos, seed ${random.seed} (FAULTS_SEED=${random.seed} replays it)`);
     let redis = await startRedis();
     cleanups.push(() => redis.stop());
-    const prefix = uniquePrefix();
-    const { app, jobs } = await jobsApp({ connection: redis.url, prefix, workers: false });
-    cleanups.push(() => app.close());
-    const env = { REDIS_URL: redis.url, JOBS_PREFIX: prefix };
+    const { prefix, jobs, env } = await producerOn(redis);
     const [a, b] = [spawn(env), spawn(env)];
     await Promise.all([a.ready, b.ready]);
     const ids: string[] = [];
@@ -238,17 +237,13 @@ describe('faults', () => {
   it('a worker killed (kill -9) while BullMQ records a job as finished: the job is completed by another worker, none left active', async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
-    const prefix = uniquePrefix();
-    const { app, jobs } = await jobsApp({ connection: redis.url, prefix, workers: false });
-    cleanups.push(() => app.close());
-    const env = { REDIS_URL: redis.url, JOBS_PREFIX: prefix };
+    const { prefix, jobs, env } = await producerOn(redis);
     const victim = spawn({ ...env, DIE_IN_FINISH: '1' });
     await victim.ready;
     const ref = await jobs.enqueue({ name: 'die-in-finish' });
     expect(await victim.exited).toBeNull();
     expect(victim.child.signalCode).toBe('SIGKILL');
-    const probe = new Redis(redis.url);
-    cleanups.push(async () => probe.disconnect());
+    const probe = probeOn(redis);
     // It died after its handler returned and before moveToFinished ran (Redis held it): still active.
     expect(await probe.hget(`${prefix}:dying`, ref.id)).toBe(String(victim.pid));
     expect((await jobs.get(ref.id))?.status).toBe('active');
@@ -267,10 +262,8 @@ describe('faults', () => {
   it('a heartbeat hash corrupted by hand: bad entries are skipped, pruned and logged once; enqueue, workers(), stats() keep working', async () => {
     const redis = await startRedis(undefined, false);
     cleanups.push(() => redis.stop());
-    const prefix = uniquePrefix();
-    const { app, jobs, logger } = await jobsApp({ connection: redis.url, prefix, workers: false });
-    cleanups.push(() => app.close());
-    const worker = spawn({ REDIS_URL: redis.url, JOBS_PREFIX: prefix });
+    const { prefix, jobs, logger, env } = await producerOn(redis);
+    const worker = spawn(env);
     await worker.ready;
     await waitFor(async () => (await jobs.workers()).length === 1, 10_000, 'the worker heartbeat');
 
@@ -285,8 +278,7 @@ describe('faults', () => {
       'queues-not-list': JSON.stringify({ id: 'y', host: 'h', pid: 1, queues: 'default', concurrency: { default: 1 }, startedAt: now, lastSeen: now }),
       'concurrency-not-numbers': JSON.stringify({ id: 'z', host: 'h', pid: 1, queues: ['default'], concurrency: { default: 'many' }, startedAt: now, lastSeen: now }),
     };
-    const probe = new Redis(redis.url);
-    cleanups.push(async () => probe.disconnect());
+    const probe = probeOn(redis);
     await probe.hset(key, bad);
 
     const ref = await jobs.enqueue({ name: 'work', data: { ms: 10 } });
@@ -310,15 +302,11 @@ describe('faults', () => {
   it('a cancel sent while no worker process runs is kept: the job, restarted later, fails with JobCancelledError and never runs again', async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
-    const prefix = uniquePrefix();
-    const { app, jobs } = await jobsApp({ connection: redis.url, prefix, workers: false });
-    cleanups.push(() => app.close());
-    const env = { REDIS_URL: redis.url, JOBS_PREFIX: prefix };
+    const { prefix, jobs, env } = await producerOn(redis);
     const first = spawn(env);
     await first.ready;
     const ref = await jobs.enqueue({ name: 'work', data: { ms: 2_000 } });
-    const probe = new Redis(redis.url);
-    cleanups.push(async () => probe.disconnect());
+    const probe = probeOn(redis);
     await waitFor(() => probe.hget(`${prefix}:starts`, ref.id), 20_000, 'job to start');
 
     // The worker process restarts: killed, and the cancel is published while nobody listens.

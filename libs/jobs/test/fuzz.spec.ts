@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { Allow, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import fc from 'fast-check';
 import request from 'supertest';
 import { JobHandler, JobsAdminModule, JobsConnectionError, JobsError, type JobRequest } from 'nestjs-jobs';
 import { createHttpApp, type HttpTestApp } from './support/http-app';
 import { asStored, RedisSnapshots } from './support/redis-snapshot';
+import { Device } from './support/device-payload';
 import { devicePayload, enqueueOptions, jobName, PAYLOAD_LIMIT, pathSegment, payload, queryValue, queueName } from './support/fuzz-arbitraries';
 
 // Property-based fuzzing of everything a caller controls (issue 12): job names, ids, payloads and
@@ -24,15 +23,6 @@ const BASE = '/admin/jobs';
 
 jest.setTimeout(60_000 * Math.max(1, SCALE));
 
-class Target {
-  @IsString() host!: string;
-}
-
-class Device {
-  @IsInt() @Min(1) deviceId!: number;
-  @IsOptional() @ValidateNested() @Type(() => Target) target?: Target;
-  @IsOptional() @Allow() extra?: unknown;
-}
 
 @Injectable()
 class Handlers {

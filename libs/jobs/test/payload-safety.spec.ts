@@ -1,26 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { Allow, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { IsOptional, IsString, ValidateNested } from 'class-validator';
 import { JobHandler, JobValidationError } from 'nestjs-jobs';
 import { PayloadValidator } from '../src/payload/payload-validator';
 import { inspectJson, MAX_PAYLOAD_DEPTH } from '../src/payload/json-safety';
 import { resolveJobsConfig } from '../src/config/jobs-config';
 import { createJobsApp, type JobsTestApp } from './support/test-app';
+import { Device } from './support/device-payload';
 import { asStored, nested, RedisSnapshots } from './support/redis-snapshot';
 
 // Issue 12, item 4: payloads that used to crash the checks (stack overflow, raw TypeErrors) or to
 // slip past a whitelist payload class. Each must be refused with a JobValidationError naming where,
 // leaving Redis as it was, or be stored and read back exactly as JSON carries it.
 
-class Target {
-  @IsString() host!: string;
-}
-
-class Device {
-  @IsInt() @Min(1) deviceId!: number;
-  @IsOptional() @ValidateNested() @Type(() => Target) target?: Target;
-  @IsOptional() @Allow() extra?: unknown;
-}
 
 /** A tree: the compiled check and class-validator both recurse through `child`. */
 class Node {
