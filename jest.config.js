@@ -17,7 +17,10 @@ const SYSTEM = [
   // The demo as processes (npm start, npm run worker, npm run demo:load) and in Chromium.
   '/test/(dashboard|demo-load|start-demo|worker)\\.e2e-spec\\.ts$',
 ];
-const UNIT = ['/libs/jobs/src/.*\\.spec\\.ts$', '/libs/jobs/test/types/.*\\.spec\\.ts$'];
+const UNIT = [
+  '/libs/jobs/src/.*\\.spec\\.ts$',
+  '/libs/jobs/test/types/.*\\.spec\\.ts$',
+];
 
 const base = {
   rootDir: __dirname,
@@ -48,7 +51,10 @@ module.exports = {
     {
       ...withRedis,
       displayName: 'integration',
-      testRegex: ['/libs/jobs/test/.*\\.spec\\.ts$', '/test/.*\\.e2e-spec\\.ts$'],
+      testRegex: [
+        '/libs/jobs/test/.*\\.spec\\.ts$',
+        '/test/.*\\.e2e-spec\\.ts$',
+      ],
       testPathIgnorePatterns: ['/node_modules/', ...UNIT, ...SYSTEM],
     },
     { ...withRedis, displayName: 'system', testRegex: SYSTEM },

@@ -29,27 +29,47 @@ const REPORT_FAILS = [0, 0, 0, 0, 1, 1, 2, 3];
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const options = { url: 'http://127.0.0.1:3000', seconds: 20, maxJobs: 1000, drainSeconds: 30 };
-  const numeric = { '--seconds': ['seconds', 1, 600], '--max-jobs': ['maxJobs', 1, 100_000], '--drain-seconds': ['drainSeconds', 0, 600] };
+  const options = {
+    url: 'http://127.0.0.1:3000',
+    seconds: 20,
+    maxJobs: 1000,
+    drainSeconds: 30,
+  };
+  const numeric = {
+    '--seconds': ['seconds', 1, 600],
+    '--max-jobs': ['maxJobs', 1, 100_000],
+    '--drain-seconds': ['drainSeconds', 0, 600],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.split(/=(.*)/s, 2);
     if (flag === '--help' || flag === '-h') throw new UsageError('');
-    if (flag !== '--url' && !numeric[flag]) throw new UsageError(`Unknown argument "${arg}".`);
+    if (flag !== '--url' && !numeric[flag])
+      throw new UsageError(`Unknown argument "${arg}".`);
     const value = inline ?? argv[++i];
     if (flag === '--url') {
       let parsed;
       try {
         parsed = new URL(value ?? '');
       } catch {
-        throw new UsageError(`--url must be an http(s) URL such as http://127.0.0.1:3000, got "${value ?? ''}".`);
+        throw new UsageError(
+          `--url must be an http(s) URL such as http://127.0.0.1:3000, got "${value ?? ''}".`,
+        );
       }
-      if (!/^https?:$/.test(parsed.protocol)) throw new UsageError(`--url must be http or https, got "${value}".`);
+      if (!/^https?:$/.test(parsed.protocol))
+        throw new UsageError(`--url must be http or https, got "${value}".`);
       options.url = value.replace(/\/+$/, '');
     } else {
       const [key, min, max] = numeric[flag];
-      if (value === undefined || !/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-        throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value ?? ''}".`);
+      if (
+        value === undefined ||
+        !/^\d+$/.test(value) ||
+        Number(value) < min ||
+        Number(value) > max
+      ) {
+        throw new UsageError(
+          `${flag} must be a whole number from ${min} to ${max}, got "${value ?? ''}".`,
+        );
       }
       options[key] = Number(value);
     }
@@ -62,7 +82,12 @@ const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
 /** Nearest-rank percentile of sorted numbers. */
 function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return sorted[
+    Math.min(
+      sorted.length - 1,
+      Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
+    )
+  ];
 }
 
 function formatMs(ms) {
@@ -86,7 +111,9 @@ class DemoClient {
       });
     } catch (error) {
       const cause = error.cause?.code ?? error.cause?.message ?? error.message;
-      throw new Error(`Cannot reach the demo at ${this.base} (${cause}). Start it with "npm start", or pass --url.`);
+      throw new Error(
+        `Cannot reach the demo at ${this.base} (${cause}). Start it with "npm start", or pass --url.`,
+      );
     }
     const text = await res.text();
     let json;
@@ -101,7 +128,9 @@ class DemoClient {
   async enqueue(name, data) {
     const res = await this.request('POST', `/jobs/${name}`, data);
     if (res.status !== 202 || !res.json?.id) {
-      throw new Error(`POST /jobs/${name} answered ${res.status}: ${res.text.slice(0, 300)}`);
+      throw new Error(
+        `POST /jobs/${name} answered ${res.status}: ${res.text.slice(0, 300)}`,
+      );
     }
     return res.json;
   }
@@ -124,7 +153,8 @@ class LoadRun {
     this.enqueued = 0;
     this.bars = new cliProgress.MultiBar(
       {
-        format: ' {queue} {bar} {value}/{total} done | {waiting} waiting, {active} active, {failed} failed, {retried} retried',
+        format:
+          ' {queue} {bar} {value}/{total} done | {waiting} waiting, {active} active, {failed} failed, {retried} retried',
         hideCursor: true,
         clearOnComplete: false,
         stopOnComplete: false,
@@ -148,7 +178,13 @@ class LoadRun {
   }
 
   payload(queue) {
-    const counts = { queue: queue.padEnd(14), waiting: 0, active: 0, failed: 0, retried: 0 };
+    const counts = {
+      queue: queue.padEnd(14),
+      waiting: 0,
+      active: 0,
+      failed: 0,
+      retried: 0,
+    };
     for (const job of this.jobs.values()) {
       if (job.queue !== queue) continue;
       const status = job.info?.status ?? 'waiting';
@@ -186,10 +222,16 @@ class LoadRun {
     const { seconds, maxJobs } = this.options;
     const scanSeconds = Math.min(10, Math.max(1, Math.round(seconds / 5)));
     for (let i = 0; i < DISCOVERY_BURST; i++) {
-      await this.enqueue('discovery', { subnet: `10.${20 + i}.0.0/24`, seconds: scanSeconds });
+      await this.enqueue('discovery', {
+        subnet: `10.${20 + i}.0.0/24`,
+        seconds: scanSeconds,
+      });
     }
     for (let i = 0; i < REPORT_BURST && this.enqueued < maxJobs; i++) {
-      await this.enqueue('report', { kind: pick(['inventory', 'ip-usage', 'cabling']), failAttempts: 0 });
+      await this.enqueue('report', {
+        kind: pick(['inventory', 'ip-usage', 'cabling']),
+        failAttempts: 0,
+      });
     }
     const end = Date.now() + seconds * 1000;
     let nextBackup = Date.now();
@@ -199,18 +241,26 @@ class LoadRun {
       const now = Date.now();
       if (now >= nextBackup) {
         nextBackup += BACKUP_EVERY_MS;
-        await this.enqueue('backup', { deviceId: device++, reason: 'before the change window' });
+        await this.enqueue('backup', {
+          deviceId: device++,
+          reason: 'before the change window',
+        });
       }
       if (now >= nextReport && this.enqueued < maxJobs) {
         nextReport += REPORT_EVERY_MS;
-        await this.enqueue('report', { kind: pick(['inventory', 'ip-usage', 'cabling']), failAttempts: pick(REPORT_FAILS) });
+        await this.enqueue('report', {
+          kind: pick(['inventory', 'ip-usage', 'cabling']),
+          failAttempts: pick(REPORT_FAILS),
+        });
       }
       await sleep(Math.max(0, Math.min(nextBackup, nextReport) - Date.now()));
     }
   }
 
   async pollOnce() {
-    const pending = [...this.jobs.entries()].filter(([, job]) => !isFinished(job));
+    const pending = [...this.jobs.entries()].filter(
+      ([, job]) => !isFinished(job),
+    );
     for (let i = 0; i < pending.length; i += POLL_PARALLEL) {
       await Promise.all(
         pending.slice(i, i + POLL_PARALLEL).map(async ([id, job]) => {
@@ -258,15 +308,30 @@ class LoadRun {
     lines.push('');
     lines.push(`Enqueued ${this.enqueued} jobs against ${this.options.url}.`);
     lines.push('Wait time (startedAt - createdAt) per queue:');
-    const header = ['queue', 'jobs', 'completed', 'failed', 'retried', 'unfinished', 'p50', 'p95', 'p99', 'max'];
+    const header = [
+      'queue',
+      'jobs',
+      'completed',
+      'failed',
+      'retried',
+      'unfinished',
+      'p50',
+      'p95',
+      'p99',
+      'max',
+    ];
     const rows = [];
     for (const q of [...this.queues.keys()].sort()) {
       const jobs = [...this.jobs.values()].filter((job) => job.queue === q);
       const waits = jobs
         .filter((job) => job.info?.startedAt && job.info?.createdAt)
-        .map((job) => Date.parse(job.info.startedAt) - Date.parse(job.info.createdAt))
+        .map(
+          (job) =>
+            Date.parse(job.info.startedAt) - Date.parse(job.info.createdAt),
+        )
         .sort((a, b) => a - b);
-      const count = (status) => jobs.filter((job) => job.info?.status === status).length;
+      const count = (status) =>
+        jobs.filter((job) => job.info?.status === status).length;
       rows.push([
         q,
         String(jobs.length),
@@ -280,13 +345,22 @@ class LoadRun {
         formatMs(waits.length ? waits[waits.length - 1] : undefined),
       ]);
     }
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    const widths = header.map((h, i) =>
+      Math.max(h.length, ...rows.map((r) => r[i].length)),
+    );
+    const line = (cells) =>
+      cells
+        .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join('  ');
     lines.push(line(header));
     for (const row of rows) lines.push(line(row));
-    lines.push('A retried job starts again on each attempt, so its wait includes its backoff.');
+    lines.push(
+      'A retried job starts again on each attempt, so its wait includes its backoff.',
+    );
     if (unfinished > 0) {
-      lines.push(`${unfinished} jobs had not finished ${this.options.drainSeconds} s after the last enqueue (raise --drain-seconds, or check that workers run).`);
+      lines.push(
+        `${unfinished} jobs had not finished ${this.options.drainSeconds} s after the last enqueue (raise --drain-seconds, or check that workers run).`,
+      );
     }
     return lines.join('\n');
   }
@@ -294,7 +368,11 @@ class LoadRun {
 
 function isFinished(job) {
   // A job no longer found (retention removed it) counts as finished after a few polls.
-  return job.info?.status === 'completed' || job.info?.status === 'failed' || (job.gone ?? 0) >= 3;
+  return (
+    job.info?.status === 'completed' ||
+    job.info?.status === 'failed' ||
+    (job.gone ?? 0) >= 3
+  );
 }
 
 async function main() {
@@ -309,7 +387,9 @@ async function main() {
     return;
   }
   const run = new LoadRun(options);
-  console.error(`Load on ${options.url} for ${options.seconds} s (at most ${options.maxJobs} jobs): discovery burst, backups every ${BACKUP_EVERY_MS} ms, reports every ${REPORT_EVERY_MS} ms.`);
+  console.error(
+    `Load on ${options.url} for ${options.seconds} s (at most ${options.maxJobs} jobs): discovery burst, backups every ${BACKUP_EVERY_MS} ms, reports every ${REPORT_EVERY_MS} ms.`,
+  );
   try {
     const unfinished = await run.run();
     console.log(run.report(unfinished));

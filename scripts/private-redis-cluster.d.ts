@@ -12,4 +12,7 @@ export interface PrivateCluster {
 }
 
 /** Starts a local Redis Cluster of `masters` masters (and a replica of the first one). */
-export function startPrivateCluster(options?: { masters?: number; replicaOfFirst?: boolean }): Promise<PrivateCluster>;
+export function startPrivateCluster(options?: {
+  masters?: number;
+  replicaOfFirst?: boolean;
+}): Promise<PrivateCluster>;

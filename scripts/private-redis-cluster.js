@@ -26,7 +26,10 @@ function isFree(port) {
   });
 }
 
-async function startPrivateCluster({ masters = 3, replicaOfFirst = false } = {}) {
+async function startPrivateCluster({
+  masters = 3,
+  replicaOfFirst = false,
+} = {}) {
   execFileSync('redis-cli', ['--version']); // throws with a clear ENOENT if redis-tools is missing
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nestjs-jobs-cluster-'));
   const count = masters + (replicaOfFirst ? 1 : 0);
@@ -38,22 +41,61 @@ async function startPrivateCluster({ masters = 3, replicaOfFirst = false } = {})
       await startPrivateRedis({
         port: await freeClusterPort(),
         dir: nodeDir,
-        extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000', '--appendonly', 'yes'],
+        extraArgs: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          '1000',
+          '--appendonly',
+          'yes',
+        ],
       }),
     );
   }
   const addresses = nodes.slice(0, masters).map((n) => `127.0.0.1:${n.port}`);
-  execFileSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe' });
+  execFileSync(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...addresses,
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { stdio: 'pipe' },
+  );
   await waitForClusterOk(nodes.slice(0, masters));
   if (replicaOfFirst) {
     const replica = nodes[masters];
     const masterId = cli(nodes[0].port, 'CLUSTER', 'MYID').trim();
-    execFileSync('redis-cli', ['--cluster', 'add-node', `127.0.0.1:${replica.port}`, addresses[0], '--cluster-slave', '--cluster-master-id', masterId], { stdio: 'pipe' });
-    await waitFor(() => cli(replica.port, 'ROLE').startsWith('slave') && /master_link_status:up/.test(cli(replica.port, 'INFO', 'replication')), 'replica to sync');
+    execFileSync(
+      'redis-cli',
+      [
+        '--cluster',
+        'add-node',
+        `127.0.0.1:${replica.port}`,
+        addresses[0],
+        '--cluster-slave',
+        '--cluster-master-id',
+        masterId,
+      ],
+      { stdio: 'pipe' },
+    );
+    await waitFor(
+      () =>
+        cli(replica.port, 'ROLE').startsWith('slave') &&
+        /master_link_status:up/.test(cli(replica.port, 'INFO', 'replication')),
+      'replica to sync',
+    );
   }
   await waitForClusterOk(nodes);
   return {
-    nodes: nodes.slice(0, count).map((n) => ({ host: '127.0.0.1', port: n.port })),
+    nodes: nodes
+      .slice(0, count)
+      .map((n) => ({ host: '127.0.0.1', port: n.port })),
     servers: nodes,
     /** "host:port,host:port" for REDIS_CLUSTER_NODES. */
     nodesEnv: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
@@ -67,17 +109,23 @@ async function startPrivateCluster({ masters = 3, replicaOfFirst = false } = {})
 }
 
 function cli(port, ...args) {
-  return execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
+  return execFileSync('redis-cli', ['-p', String(port), ...args], {
+    encoding: 'utf8',
+  });
 }
 
 async function waitForClusterOk(nodes) {
-  await waitFor(() => nodes.every((n) => {
-    try {
-      return /cluster_state:ok/.test(cli(n.port, 'CLUSTER', 'INFO'));
-    } catch {
-      return false;
-    }
-  }), 'cluster_state:ok on every node');
+  await waitFor(
+    () =>
+      nodes.every((n) => {
+        try {
+          return /cluster_state:ok/.test(cli(n.port, 'CLUSTER', 'INFO'));
+        } catch {
+          return false;
+        }
+      }),
+    'cluster_state:ok on every node',
+  );
 }
 
 async function waitFor(check, what, ms = 30_000) {

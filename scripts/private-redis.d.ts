@@ -24,6 +24,8 @@ export interface PrivateRedis {
 }
 
 /** Starts a throw-away redis-server on loopback. */
-export function startPrivateRedis(options?: PrivateRedisOptions): Promise<PrivateRedis>;
+export function startPrivateRedis(
+  options?: PrivateRedisOptions,
+): Promise<PrivateRedis>;
 /** The redis-server binary, or an error naming the command that installs it. */
 export function findRedisServer(): string;

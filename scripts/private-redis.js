@@ -8,7 +8,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const INSTALL_HINT = {
-  linux: 'sudo apt-get install -y redis-server   (Fedora: sudo dnf install redis)',
+  linux:
+    'sudo apt-get install -y redis-server   (Fedora: sudo dnf install redis)',
   darwin: 'brew install redis',
   win32: 'wsl --install, then inside WSL: sudo apt-get install -y redis-server',
 };
@@ -44,22 +45,35 @@ async function startPrivateRedis(options = {}) {
   const binary = findRedisServer();
   const port = options.port ?? (await freePort());
   const ownDir = options.dir === undefined;
-  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nestjs-jobs-redis-'));
+  const dir =
+    options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nestjs-jobs-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.appendonly ? 'yes' : 'no',
-    '--maxmemory-policy', 'noeviction',
-    '--protected-mode', 'yes',
-    '--daemonize', 'no',
-    '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendonly ? 'yes' : 'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--protected-mode',
+    'yes',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
     ...(options.extraArgs ?? []),
   ];
   // `detached`: its own process group, so a terminal's Ctrl-C does not stop Redis before the app
   // that uses it has finished shutting down (the caller stops it).
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(options.detached) });
+  const child = spawn(binary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: Boolean(options.detached),
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -68,7 +82,8 @@ async function startPrivateRedis(options = {}) {
   const stop = ({ keepDir = false, signal = 'SIGTERM' } = {}) =>
     new Promise((resolve) => {
       const done = () => {
-        if (ownDir && !keepDir) fs.rmSync(dir, { recursive: true, force: true });
+        if (ownDir && !keepDir)
+          fs.rmSync(dir, { recursive: true, force: true });
         resolve();
       };
       if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -76,13 +91,21 @@ async function startPrivateRedis(options = {}) {
       child.kill(signal);
       setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
     });
-  return { url: `redis://127.0.0.1:${port}`, port, dir, pid: child.pid, process: child, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    pid: child.pid,
+    process: child,
+    stop,
+  };
 }
 
 async function waitForPort(port, child, output) {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited at start-up:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited at start-up:\n${output()}`);
     const ok = await new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -98,7 +121,9 @@ async function waitForPort(port, child, output) {
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
-  throw new Error(`redis-server did not answer on port ${port} within 10 s:\n${output()}`);
+  throw new Error(
+    `redis-server did not answer on port ${port} within 10 s:\n${output()}`,
+  );
 }
 
 module.exports = { startPrivateRedis, findRedisServer };

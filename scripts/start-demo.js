@@ -16,7 +16,9 @@ const POOL = path.join(DIST, 'worker.js');
 async function main() {
   for (const entry of [API, POOL]) {
     if (!fs.existsSync(entry)) {
-      console.error(`${entry} is missing. Build the demo first: npm run build:demo (npm start does it for you).`);
+      console.error(
+        `${entry} is missing. Build the demo first: npm run build:demo (npm start does it for you).`,
+      );
       process.exit(1);
     }
   }
@@ -28,16 +30,23 @@ async function main() {
       console.error(error.message);
       process.exit(1);
     }
-    console.log(`Started a private redis-server at ${redis.url} (no persistence; set REDIS_URL to use your own).`);
+    console.log(
+      `Started a private redis-server at ${redis.url} (no persistence; set REDIS_URL to use your own).`,
+    );
   }
   const env = redis ? { ...process.env, REDIS_URL: redis.url } : process.env;
   // Each in its own process group: Ctrl-C signals the whole terminal group (npm, sh, us) and Nest
   // stops an app hard on a second signal, so each must get exactly one, from us.
   const children = [
-    spawn(process.execPath, [API], { stdio: 'inherit', env: { ...env, JOBS_WORKERS: 'none' }, detached: true }),
+    spawn(process.execPath, [API], {
+      stdio: 'inherit',
+      env: { ...env, JOBS_WORKERS: 'none' },
+      detached: true,
+    }),
     spawn(process.execPath, [POOL], { stdio: 'inherit', env, detached: true }),
   ];
-  const running = (child) => child.exitCode === null && child.signalCode === null;
+  const running = (child) =>
+    child.exitCode === null && child.signalCode === null;
   let stopping = false;
   let failed = false;
   const stop = (signal) => {
@@ -45,7 +54,8 @@ async function main() {
     stopping = true;
     for (const child of children) if (running(child)) child.kill(signal);
   };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stop(signal));
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.on(signal, () => stop(signal));
   await Promise.all(
     children.map(
       (child) =>
@@ -54,7 +64,9 @@ async function main() {
             // One of them ended on its own (a crash, a crash loop in the pool): stop the other.
             if (!stopping) {
               failed = true;
-              console.error(`${child === children[0] ? 'The API' : 'The worker pool'} exited (${signal ?? `code ${code}`}); stopping the demo.`);
+              console.error(
+                `${child === children[0] ? 'The API' : 'The worker pool'} exited (${signal ?? `code ${code}`}); stopping the demo.`,
+              );
               stop('SIGTERM');
             }
             if (code !== null && code !== 0) failed = true;

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { DynamicModule, Module } from '@nestjs/common';
-import { JobsAdminModule, JobsModule, type JobsModuleOptions } from 'nestjs-jobs';
+import {
+  JobsAdminModule,
+  JobsModule,
+  type JobsModuleOptions,
+} from 'nestjs-jobs';
 import { JobsMetricsModule } from 'nestjs-jobs/metrics';
 import { JobsHealthModule } from 'nestjs-jobs/health';
 import { BackupJobs } from './jobs/backup.jobs';
@@ -29,10 +33,14 @@ export const DEMO_JOBS_OPTIONS: JobsModuleOptions = {
 export const DEMO_ADMIN_TOKEN_GENERATED = !process.env.JOBS_ADMIN_TOKEN;
 
 /** The admin token (admin API and dashboard): JOBS_ADMIN_TOKEN, else a random one per process, never a fixed default. */
-export const DEMO_ADMIN_TOKEN = process.env.JOBS_ADMIN_TOKEN || randomBytes(24).toString('base64url');
+export const DEMO_ADMIN_TOKEN =
+  process.env.JOBS_ADMIN_TOKEN || randomBytes(24).toString('base64url');
 
 /** JOBS_DASHBOARD_ORIGINS: public origins of the dashboard behind a proxy, e.g. `https://ops.example.com` (comma-separated). */
-export const DEMO_DASHBOARD_ORIGINS = (process.env.JOBS_DASHBOARD_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+export const DEMO_DASHBOARD_ORIGINS = (process.env.JOBS_DASHBOARD_ORIGINS ?? '')
+  .split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
 
 /** The network-inventory demo. `overrides` lets tests point it at their own Redis prefix. */
 @Module({})
@@ -43,14 +51,24 @@ export class AppModule {
       imports: [
         JobsModule.forRoot({ ...DEMO_JOBS_OPTIONS, ...overrides }),
         // /admin/jobs/* (Authorization: Bearer $JOBS_ADMIN_TOKEN), /metrics, /health.
-        JobsAdminModule.register({ path: 'admin/jobs', token: DEMO_ADMIN_TOKEN }),
+        JobsAdminModule.register({
+          path: 'admin/jobs',
+          token: DEMO_ADMIN_TOKEN,
+        }),
         JobsMetricsModule.register(),
         JobsHealthModule.register({ path: 'health' }),
         // bull-board at /admin/queues, same token (Bearer, or Basic admin:<token> in a browser).
         DashboardModule.register({
           token: DEMO_ADMIN_TOKEN,
           origins: DEMO_DASHBOARD_ORIGINS,
-          queues: [...new Set(['default', ...Object.keys(overrides.queues ?? DEMO_JOBS_OPTIONS.queues ?? {})])],
+          queues: [
+            ...new Set([
+              'default',
+              ...Object.keys(
+                overrides.queues ?? DEMO_JOBS_OPTIONS.queues ?? {},
+              ),
+            ]),
+          ],
         }),
       ],
       providers: [BackupJobs, DiscoveryJobs, ReportJobs],

@@ -14,7 +14,9 @@ import { AppModule } from './app.module';
 async function main() {
   const options = parseWorkerArgs(process.argv.slice(2));
   await bootstrapWorker(AppModule.register(), options);
-  const which = options.queues?.length ? options.queues.join(', ') : 'the pool (every queue)';
+  const which = options.queues?.length
+    ? options.queues.join(', ')
+    : 'the pool (every queue)';
   new Logger('Demo').log(`Worker process ${process.pid} serving ${which}`);
 }
 

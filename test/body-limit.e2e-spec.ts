@@ -29,10 +29,19 @@ describe('demo HTTP body limit', () => {
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
       // No workers: enqueued jobs stay put.
-      imports: [AppModule.register({ connection: testRedisUrl(), prefix, workers: false })],
+      imports: [
+        AppModule.register({
+          connection: testRedisUrl(),
+          prefix,
+          workers: false,
+        }),
+      ],
       providers: [BlobJobs],
     }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false, bodyParser: false });
+    app = moduleRef.createNestApplication<NestExpressApplication>({
+      logger: false,
+      bodyParser: false,
+    });
     configureDemoHttp(app);
     await app.init();
   });
@@ -46,29 +55,45 @@ describe('demo HTTP body limit', () => {
   });
 
   it('accepts a 300 KB payload and stores it whole', async () => {
-    const res = await request(app.getHttpServer()).post('/jobs/blob').send(blob(300_000));
+    const res = await request(app.getHttpServer())
+      .post('/jobs/blob')
+      .send(blob(300_000));
     expect(res.status).toBe(202);
-    expect(((await app.get(JobService).get(res.body.id))?.data as { text: string }).text).toHaveLength(300_000);
+    expect(
+      ((await app.get(JobService).get(res.body.id))?.data as { text: string })
+        .text,
+    ).toHaveLength(300_000);
   });
 
   it("refuses a payload over 512 KiB with the library's 400 and message, enqueuing nothing", async () => {
     const jobs = app.get(JobService);
     const before = (await jobs.stats('default'))[0].counts;
-    const res = await request(app.getHttpServer()).post('/jobs/blob').send(blob(600_000));
+    const res = await request(app.getHttpServer())
+      .post('/jobs/blob')
+      .send(blob(600_000));
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ statusCode: 400, error: 'JobValidationError', message: expect.stringMatching(/maxPayloadBytes/) });
+    expect(res.body).toMatchObject({
+      statusCode: 400,
+      error: 'JobValidationError',
+      message: expect.stringMatching(/maxPayloadBytes/),
+    });
     expect((await jobs.stats('default'))[0].counts).toEqual(before);
   });
 
   it('answers a body over the 1 MiB limit with a JSON 413 naming the limit, not HTML', async () => {
-    const res = await request(app.getHttpServer()).post('/jobs/blob').send(blob(1_100_000));
+    const res = await request(app.getHttpServer())
+      .post('/jobs/blob')
+      .send(blob(1_100_000));
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     expect(res.body.message).toMatch(/1 MiB/);
   });
 
   it('still answers malformed JSON with 400', async () => {
-    const res = await request(app.getHttpServer()).post('/jobs/blob').set('Content-Type', 'application/json').send('{"text":');
+    const res = await request(app.getHttpServer())
+      .post('/jobs/blob')
+      .set('Content-Type', 'application/json')
+      .send('{"text":');
     expect(res.status).toBe(400);
   });
 });

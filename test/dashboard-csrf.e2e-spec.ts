@@ -26,7 +26,11 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
       const queues = await Promise.all(
         QUEUES.map(async (name) => {
           const queue = t.app.get<Queue>(getQueueToken(name));
-          return { name, counts: await queue.getJobCounts(), paused: await queue.isPaused() };
+          return {
+            name,
+            counts: await queue.getJobCounts(),
+            paused: await queue.isPaused(),
+          };
         }),
       );
       return { jobs: await t.countJobs(), keys, queues };
@@ -40,8 +44,16 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
     t = await startDemoApp({ workers: false });
     await t.app.listen(0, '127.0.0.1');
     base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
-    waitingId = (await t.jobs.enqueue({ name: 'backup', data: { deviceId: 1 } })).id;
-    delayedId = (await t.jobs.enqueue({ name: 'backup', data: { deviceId: 2 }, options: { delay: 3_600_000 } })).id;
+    waitingId = (
+      await t.jobs.enqueue({ name: 'backup', data: { deviceId: 1 } })
+    ).id;
+    delayedId = (
+      await t.jobs.enqueue({
+        name: 'backup',
+        data: { deviceId: 2 },
+        options: { delay: 3_600_000 },
+      })
+    ).id;
   }, 60_000);
 
   afterAll(async () => {
@@ -49,8 +61,18 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
   });
 
   // Every state-changing bull-board route, with a body where it takes one.
-  const routes = (): Array<[method: 'post' | 'put' | 'patch', path: string, body?: object]> => [
-    ['post', '/api/queues/high_priority/add', { name: 'backup', data: { deviceId: 666 }, options: { jobId: 'attacker' } }],
+  const routes = (): Array<
+    [method: 'post' | 'put' | 'patch', path: string, body?: object]
+  > => [
+    [
+      'post',
+      '/api/queues/high_priority/add',
+      {
+        name: 'backup',
+        data: { deviceId: 666 },
+        options: { jobId: 'attacker' },
+      },
+    ],
     ['put', '/api/queues/high_priority/pause'],
     ['put', '/api/queues/pause', { queues: QUEUES }],
     ['put', '/api/queues/high_priority/retry/failed'],
@@ -60,7 +82,11 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
     ['put', '/api/queues/high_priority/obliterate'],
     ['put', `/api/queues/high_priority/${waitingId}/clean`],
     ['put', `/api/queues/high_priority/${delayedId}/promote`],
-    ['patch', `/api/queues/high_priority/${waitingId}/update-data`, { data: { deviceId: 666 } }],
+    [
+      'patch',
+      `/api/queues/high_priority/${waitingId}/update-data`,
+      { data: { deviceId: 666 } },
+    ],
     ['put', '/api/queues/high_priority/concurrency', { concurrency: 99 }],
   ];
 
@@ -86,17 +112,38 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
       ['Origin of another site', { Origin: EVIL }],
       ['Origin "null" (sandboxed frame, data: URL)', { Origin: 'null' }],
       ['same host, another port', { Origin: base.replace(/:\d+$/, ':1') }],
-      ['same host, https instead of http', { Origin: base.replace('http:', 'https:') }],
-      ['no Origin, Sec-Fetch-Site cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
-      ['no Origin, Sec-Fetch-Site same-site', { 'Sec-Fetch-Site': 'same-site' }],
+      [
+        'same host, https instead of http',
+        { Origin: base.replace('http:', 'https:') },
+      ],
+      [
+        'no Origin, Sec-Fetch-Site cross-site',
+        { 'Sec-Fetch-Site': 'cross-site' },
+      ],
+      [
+        'no Origin, Sec-Fetch-Site same-site',
+        { 'Sec-Fetch-Site': 'same-site' },
+      ],
       ['no Origin, Referer of another site', { Referer: `${EVIL}/page` }],
-      ['no Origin, Referer of a look-alike host', { Referer: `${base}.evil.example/admin/queues` }],
+      [
+        'no Origin, Referer of a look-alike host',
+        { Referer: `${base}.evil.example/admin/queues` },
+      ],
       ['no proof at all', {}],
     ];
     for (const [method, path, body] of routes()) {
       for (const [what, headers] of proofs) {
-        const res = await http()[method](`/admin/queues${path}`).set('Authorization', BASIC).set(headers).send(body);
-        expect([method, path, what, res.status]).toEqual([method, path, what, 403]);
+        const res = await http()
+          [method](`/admin/queues${path}`)
+          .set('Authorization', BASIC)
+          .set(headers)
+          .send(body);
+        expect([method, path, what, res.status]).toEqual([
+          method,
+          path,
+          what,
+          403,
+        ]);
       }
     }
     expect(await snapshot()).toEqual(before);
@@ -104,13 +151,23 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
 
   it('refuses form, multipart and text/plain bodies with 415 even from the same origin, and changes nothing', async () => {
     const before = await snapshot();
-    const add = () => http().post('/admin/queues/api/queues/high_priority/add').set('Authorization', BASIC).set('Origin', base);
+    const add = () =>
+      http()
+        .post('/admin/queues/api/queues/high_priority/add')
+        .set('Authorization', BASIC)
+        .set('Origin', base);
     const refused = [
       add().type('form').send('name=backup&data=%7B%7D'),
-      add().set('Content-Type', 'text/plain').send('{"name":"backup","data":{"deviceId":5}}'),
+      add()
+        .set('Content-Type', 'text/plain')
+        .send('{"name":"backup","data":{"deviceId":5}}'),
       add().field('name', 'backup'),
       // A script with the bearer token is exempt from the origin check, not from JSON.
-      http().post('/admin/queues/api/queues/high_priority/add').set('Authorization', `Bearer ${DEMO_ADMIN_TOKEN}`).type('form').send('name=backup'),
+      http()
+        .post('/admin/queues/api/queues/high_priority/add')
+        .set('Authorization', `Bearer ${DEMO_ADMIN_TOKEN}`)
+        .type('form')
+        .send('name=backup'),
     ];
     for (const attempt of refused) expect((await attempt).status).toBe(415);
     expect(await snapshot()).toEqual(before);
@@ -129,10 +186,22 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
     expect(await t.countJobs()).toBe(before + 1);
 
     // A body-less PUT (pause), proved by Sec-Fetch-Site alone, then by Referer alone.
-    await http().put('/admin/queues/api/queues/low_priority/pause').set('Authorization', BASIC).set('Sec-Fetch-Site', 'same-origin').expect(200);
-    expect(await t.app.get<Queue>(getQueueToken('low_priority')).isPaused()).toBe(true);
-    await http().put('/admin/queues/api/queues/low_priority/resume').set('Authorization', BASIC).set('Referer', `${base}/admin/queues/queue/low_priority`).expect(200);
-    expect(await t.app.get<Queue>(getQueueToken('low_priority')).isPaused()).toBe(false);
+    await http()
+      .put('/admin/queues/api/queues/low_priority/pause')
+      .set('Authorization', BASIC)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .expect(200);
+    expect(
+      await t.app.get<Queue>(getQueueToken('low_priority')).isPaused(),
+    ).toBe(true);
+    await http()
+      .put('/admin/queues/api/queues/low_priority/resume')
+      .set('Authorization', BASIC)
+      .set('Referer', `${base}/admin/queues/queue/low_priority`)
+      .expect(200);
+    expect(
+      await t.app.get<Queue>(getQueueToken('low_priority')).isPaused(),
+    ).toBe(false);
 
     // A script with the bearer token needs no Origin: a cross-site page cannot set Authorization without a preflight.
     await http()
@@ -143,11 +212,22 @@ describe('dashboard /admin/queues: same-origin proof for state-changing requests
     expect(await t.countJobs()).toBe(before + 2);
 
     // Reads are not state-changing: a GET needs no proof.
-    await http().get('/admin/queues/api/queues').set('Authorization', BASIC).expect(200);
+    await http()
+      .get('/admin/queues/api/queues')
+      .set('Authorization', BASIC)
+      .expect(200);
   });
 
   it('still asks for credentials first: no login is 401, a wrong bearer token 403', async () => {
-    await http().post('/admin/queues/api/queues/high_priority/add').set('Origin', EVIL).type('form').send('name=x').expect(401);
-    await http().put('/admin/queues/api/queues/high_priority/pause').set('Authorization', `Bearer ${DEMO_ADMIN_TOKEN}x`).expect(403);
+    await http()
+      .post('/admin/queues/api/queues/high_priority/add')
+      .set('Origin', EVIL)
+      .type('form')
+      .send('name=x')
+      .expect(401);
+    await http()
+      .put('/admin/queues/api/queues/high_priority/pause')
+      .set('Authorization', `Bearer ${DEMO_ADMIN_TOKEN}x`)
+      .expect(403);
   });
 });

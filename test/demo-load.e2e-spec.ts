@@ -18,7 +18,10 @@ interface Run {
 async function runLoad(args: string[], limitMs = 60_000): Promise<Run> {
   const load = spawnCaptured([SCRIPT, ...args], { killAfterMs: limitMs });
   const code = await load.closed;
-  if (load.child.signalCode === 'SIGKILL') throw new Error(`demo-load did not stop within ${limitMs} ms. stderr: ${load.stderr().slice(-1000)}`);
+  if (load.child.signalCode === 'SIGKILL')
+    throw new Error(
+      `demo-load did not stop within ${limitMs} ms. stderr: ${load.stderr().slice(-1000)}`,
+    );
   return { code, stdout: load.stdout(), stderr: load.stderr() };
 }
 
@@ -37,11 +40,25 @@ describe('npm run demo:load', () => {
   }, 60_000);
 
   it('enqueues the mix for --seconds, then prints wait-time percentiles for every queue and exits 0', async () => {
-    const run = await runLoad(['--url', base, '--seconds', '3', '--drain-seconds', '30']);
-    expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+    const run = await runLoad([
+      '--url',
+      base,
+      '--seconds',
+      '3',
+      '--drain-seconds',
+      '30',
+    ]);
+    expect({
+      code: run.code,
+      stderr: run.code === 0 ? '' : run.stderr,
+    }).toEqual({ code: 0, stderr: '' });
 
     const lines = run.stdout.split('\n');
-    const header = lines.findIndex((line) => /^queue\s+jobs\s+completed\s+failed\s+retried\s+unfinished\s+p50\s+p95\s+p99\s+max$/.test(line));
+    const header = lines.findIndex((line) =>
+      /^queue\s+jobs\s+completed\s+failed\s+retried\s+unfinished\s+p50\s+p95\s+p99\s+max$/.test(
+        line,
+      ),
+    );
     expect(header).toBeGreaterThanOrEqual(0);
     const rows = new Map(
       lines
@@ -72,7 +89,9 @@ describe('npm run demo:load', () => {
     const before = await t.countJobs();
     const bad = await runLoad(['--url', base, '--seconds', 'ten']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--seconds must be a whole number from 1 to 600, got "ten".');
+    expect(bad.stderr).toContain(
+      '--seconds must be a whole number from 1 to 600, got "ten".',
+    );
     const unknown = await runLoad(['--ur', base]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown argument "--ur".');
@@ -80,12 +99,21 @@ describe('npm run demo:load', () => {
     // A port nobody listens on: the address of a server that was just closed.
     const net = await import('node:net');
     const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      server.listen(0, '127.0.0.1', resolve),
+    );
     const { port } = server.address() as { port: number };
     await new Promise((resolve) => server.close(resolve));
-    const down = await runLoad(['--url', `http://127.0.0.1:${port}`, '--seconds', '1']);
+    const down = await runLoad([
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--seconds',
+      '1',
+    ]);
     expect(down.code).toBe(1);
-    expect(down.stderr).toContain(`Cannot reach the demo at http://127.0.0.1:${port}`);
+    expect(down.stderr).toContain(
+      `Cannot reach the demo at http://127.0.0.1:${port}`,
+    );
     expect(down.stderr).toContain('npm start');
     expect(await t.countJobs()).toBe(before);
   }, 60_000);

@@ -13,7 +13,11 @@ describe('Demo API as an enqueue-only process (JOBS_WORKERS=none)', () => {
 
   it('warns when no live worker serves the queue, and leaves the job waiting', async () => {
     t = await startDemoApp({ workers: false });
-    const res = await t.http.post('/jobs/backup').set(json).send({ deviceId: 3 }).expect(202);
+    const res = await t.http
+      .post('/jobs/backup')
+      .set(json)
+      .send({ deviceId: 3 })
+      .expect(202);
     expect(res.body).toMatchObject({ name: 'backup', queue: 'high_priority' });
     expect(res.body.warning).toBe(
       'No worker process serves queue "high_priority": the job waits until one starts (npm run worker -- high_priority).',
@@ -27,12 +31,26 @@ describe('Demo API as an enqueue-only process (JOBS_WORKERS=none)', () => {
     // test the same mapping, but app start-up currently waits for Redis: see the report.)
     const redis = await startPrivateRedis();
     try {
-      t = await startDemoApp({ connection: redis.url, enqueueTimeoutMs: 500, workers: false });
+      t = await startDemoApp({
+        connection: redis.url,
+        enqueueTimeoutMs: 500,
+        workers: false,
+      });
       await redis.stop();
       const started = Date.now();
-      const res = await t.http.post('/jobs/backup').set(json).send({ deviceId: 1 }).expect(503);
-      expect(res.body).toEqual({ statusCode: 503, error: 'JobsConnectionError', message: expect.any(String) });
-      expect(res.body.message).toMatch(/^Redis did not answer within 500 ms, so nothing was enqueued/);
+      const res = await t.http
+        .post('/jobs/backup')
+        .set(json)
+        .send({ deviceId: 1 })
+        .expect(503);
+      expect(res.body).toEqual({
+        statusCode: 503,
+        error: 'JobsConnectionError',
+        message: expect.any(String),
+      });
+      expect(res.body.message).toMatch(
+        /^Redis did not answer within 500 ms, so nothing was enqueued/,
+      );
       // Bounded, not hanging; generous for a loaded machine.
       expect(Date.now() - started).toBeLessThan(10_000);
 

@@ -13,14 +13,30 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     await t?.close();
   });
 
-  it('routes each job: its handler\'s queue, and ?queue= first of all', async () => {
-    const backup = await t.http.post('/jobs/backup').set(json).send({ deviceId: 1 }).expect(202);
-    expect(backup.body).toEqual({ id: expect.any(String), name: 'backup', queue: 'high_priority' });
+  it("routes each job: its handler's queue, and ?queue= first of all", async () => {
+    const backup = await t.http
+      .post('/jobs/backup')
+      .set(json)
+      .send({ deviceId: 1 })
+      .expect(202);
+    expect(backup.body).toEqual({
+      id: expect.any(String),
+      name: 'backup',
+      queue: 'high_priority',
+    });
 
-    const report = await t.http.post('/jobs/report').set(json).send({ kind: 'inventory', failAttempts: 0 }).expect(202);
+    const report = await t.http
+      .post('/jobs/report')
+      .set(json)
+      .send({ kind: 'inventory', failAttempts: 0 })
+      .expect(202);
     expect(report.body).toMatchObject({ name: 'report', queue: 'reports' });
 
-    const moved = await t.http.post('/jobs/backup?queue=default').set(json).send({ deviceId: 2 }).expect(202);
+    const moved = await t.http
+      .post('/jobs/backup?queue=default')
+      .set(json)
+      .send({ deviceId: 2 })
+      .expect(202);
     expect(moved.body).toMatchObject({ name: 'backup', queue: 'default' });
 
     // This process serves every queue, so no "no worker" warning.
@@ -34,14 +50,27 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     // low_priority has concurrency 2: two long scans take every slot of it.
     const slow = [];
     for (const subnet of ['10.0.0.0/24', '10.0.1.0/24']) {
-      const res = await t.http.post('/jobs/discovery').set(json).send({ subnet, seconds: 30 }).expect(202);
+      const res = await t.http
+        .post('/jobs/discovery')
+        .set(json)
+        .send({ subnet, seconds: 30 })
+        .expect(202);
       expect(res.body.queue).toBe('low_priority');
       slow.push(res.body.id as string);
     }
-    for (const id of slow) await pollJob(t, id, (info) => info.status === 'active');
+    for (const id of slow)
+      await pollJob(t, id, (info) => info.status === 'active');
 
-    const urgent = await t.http.post('/jobs/backup').set(json).send({ deviceId: 7, reason: 'before change window' }).expect(202);
-    const done = await pollJob(t, urgent.body.id, (info) => info.status === 'completed');
+    const urgent = await t.http
+      .post('/jobs/backup')
+      .set(json)
+      .send({ deviceId: 7, reason: 'before change window' })
+      .expect(202);
+    const done = await pollJob(
+      t,
+      urgent.body.id,
+      (info) => info.status === 'completed',
+    );
     expect(done).toMatchObject({
       name: 'backup',
       queue: 'high_priority',
@@ -54,12 +83,17 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
 
     // The scans were still running when the backup finished, and report progress as they go.
     for (const id of slow) {
-      const info = await pollJob(t, id, (i) => typeof i.progress === 'number' && i.progress > 0);
+      const info = await pollJob(
+        t,
+        id,
+        (i) => typeof i.progress === 'number' && i.progress > 0,
+      );
       expect(info.status).toBe('active');
       expect(info.finishedAt).toBeNull();
     }
     // discovery honours ctx.signal: cancelled, it stops at once instead of scanning for 30 s.
-    for (const id of slow) expect(await t.jobs.cancel(id, 'test over')).toBe('signalled');
+    for (const id of slow)
+      expect(await t.jobs.cancel(id, 'test over')).toBe('signalled');
     for (const id of slow) {
       const info = await pollJob(t, id, (i) => i.status === 'failed', 10_000);
       expect(info.error).toBe('Job cancelled: test over.');
@@ -68,21 +102,49 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
   });
 
   it('completes a slow discovery with its result, progress 100 and log', async () => {
-    const res = await t.http.post('/jobs/discovery').set(json).send({ subnet: '192.168.1.0/24', seconds: 1 }).expect(202);
+    const res = await t.http
+      .post('/jobs/discovery')
+      .set(json)
+      .send({ subnet: '192.168.1.0/24', seconds: 1 })
+      .expect(202);
     const info = await pollJob(t, res.body.id, (i) => i.status === 'completed');
     expect(info.progress).toBe(100);
-    expect(info.result).toEqual({ subnet: '192.168.1.0/24', hosts: expect.any(Number) });
-    expect(info.logs).toEqual([expect.stringMatching(/^scanned 192\.168\.1\.0\/24: \d+ hosts answered$/)]);
+    expect(info.result).toEqual({
+      subnet: '192.168.1.0/24',
+      hosts: expect.any(Number),
+    });
+    expect(info.logs).toEqual([
+      expect.stringMatching(/^scanned 192\.168\.1\.0\/24: \d+ hosts answered$/),
+    ]);
     expect(info.data).toEqual({ subnet: '192.168.1.0/24', seconds: 1 });
   });
 
   it('retries a failing report and shows the attempts', async () => {
-    const ok = await t.http.post('/jobs/report').set(json).send({ kind: 'cabling', failAttempts: 1 }).expect(202);
-    const recovered = await pollJob(t, ok.body.id, (i) => i.status === 'completed');
-    expect(recovered.result).toEqual({ kind: 'cabling', rows: 8, attempt: 2, sites: expect.arrayContaining([expect.objectContaining({ site: 'ams', devices: 25_000 })]) });
+    const ok = await t.http
+      .post('/jobs/report')
+      .set(json)
+      .send({ kind: 'cabling', failAttempts: 1 })
+      .expect(202);
+    const recovered = await pollJob(
+      t,
+      ok.body.id,
+      (i) => i.status === 'completed',
+    );
+    expect(recovered.result).toEqual({
+      kind: 'cabling',
+      rows: 8,
+      attempt: 2,
+      sites: expect.arrayContaining([
+        expect.objectContaining({ site: 'ams', devices: 25_000 }),
+      ]),
+    });
     expect(recovered.attemptsMade).toBe(2);
 
-    const bad = await t.http.post('/jobs/report').set(json).send({ kind: 'ip-usage', failAttempts: 3 }).expect(202);
+    const bad = await t.http
+      .post('/jobs/report')
+      .set(json)
+      .send({ kind: 'ip-usage', failAttempts: 3 })
+      .expect(202);
     const failed = await pollJob(t, bad.body.id, (i) => i.status === 'failed');
     expect(failed.attemptsMade).toBe(3);
     expect(failed.error).toBe('report source timed out (attempt 3)');
@@ -99,7 +161,11 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     });
 
     it('unknown job name', async () => {
-      const res = await t.http.post('/jobs/bakup').set(json).send({ deviceId: 1 }).expect(400);
+      const res = await t.http
+        .post('/jobs/bakup')
+        .set(json)
+        .send({ deviceId: 1 })
+        .expect(400);
       expect(res.body).toEqual({
         statusCode: 400,
         error: 'UnknownJobError',
@@ -108,7 +174,11 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     });
 
     it('unknown queue', async () => {
-      const res = await t.http.post('/jobs/backup?queue=hgh_priority').set(json).send({ deviceId: 1 }).expect(400);
+      const res = await t.http
+        .post('/jobs/backup?queue=hgh_priority')
+        .set(json)
+        .send({ deviceId: 1 })
+        .expect(400);
       expect(res.body).toEqual({
         statusCode: 400,
         error: 'UnknownQueueError',
@@ -119,27 +189,53 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     });
 
     it('invalid payload, naming each bad field', async () => {
-      const res = await t.http.post('/jobs/backup').set(json).send({ deviceId: 'seven', reason: 5 }).expect(400);
+      const res = await t.http
+        .post('/jobs/backup')
+        .set(json)
+        .send({ deviceId: 'seven', reason: 5 })
+        .expect(400);
       expect(res.body.error).toBe('JobValidationError');
       expect(res.body.message).toMatch(/^Job "backup" has invalid data: /);
       expect(res.body.message).toContain('deviceId must be an integer number');
       expect(res.body.message).toContain('reason must be a string');
 
-      const missing = await t.http.post('/jobs/discovery').set(json).send({}).expect(400);
-      expect(missing.body.message).toContain('subnet must be IPv4 CIDR notation, such as 10.0.0.0/24');
+      const missing = await t.http
+        .post('/jobs/discovery')
+        .set(json)
+        .send({})
+        .expect(400);
+      expect(missing.body.message).toContain(
+        'subnet must be IPv4 CIDR notation, such as 10.0.0.0/24',
+      );
     });
 
     it('unexpected query parameters and malformed queue names (ValidationPipe on params and query)', async () => {
-      const extra = await t.http.post('/jobs/backup?priority=1').set(json).send({ deviceId: 1 }).expect(400);
-      expect(extra.body.message).toEqual(['property priority should not exist']);
+      const extra = await t.http
+        .post('/jobs/backup?priority=1')
+        .set(json)
+        .send({ deviceId: 1 })
+        .expect(400);
+      expect(extra.body.message).toEqual([
+        'property priority should not exist',
+      ]);
 
-      const colon = await t.http.post('/jobs/backup?queue=a:b').set(json).send({ deviceId: 1 }).expect(400);
-      expect(colon.body.message).toEqual(['queue must be letters, digits, "_", "-" or "." (at most 100)']);
+      const colon = await t.http
+        .post('/jobs/backup?queue=a:b')
+        .set(json)
+        .send({ deviceId: 1 })
+        .expect(400);
+      expect(colon.body.message).toEqual([
+        'queue must be letters, digits, "_", "-" or "." (at most 100)',
+      ]);
     });
   });
 
   it('answers 404 for an id no queue holds', async () => {
-    const res = await t.http.get('/jobs/4f0c0c4e-0000-4000-8000-000000000000').expect(404);
-    expect(res.body.message).toBe('No job with id "4f0c0c4e-0000-4000-8000-000000000000" (finished jobs are kept for a limited time).');
+    const res = await t.http
+      .get('/jobs/4f0c0c4e-0000-4000-8000-000000000000')
+      .expect(404);
+    expect(res.body.message).toBe(
+      'No job with id "4f0c0c4e-0000-4000-8000-000000000000" (finished jobs are kept for a limited time).',
+    );
   });
 });

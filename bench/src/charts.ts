@@ -9,14 +9,21 @@ import { CONTENDERS } from './contenders';
 const label = (id: string) => CONTENDERS.find((c) => c.id === id)?.label ?? id;
 
 /** Renders the charts of `results` to SVG files in `dir`; returns their file names. */
-export async function renderCharts(results: BenchResults, dir: string): Promise<string[]> {
+export async function renderCharts(
+  results: BenchResults,
+  dir: string,
+): Promise<string[]> {
   const charts: Record<string, TopLevelSpec> = {};
   if (results.throughput) {
     charts['throughput.svg'] = {
       title: `Throughput: ${results.throughput.jobs.toLocaleString('en-US')} no-op jobs (median of ${results.throughput.rounds})`,
       data: {
         values: results.throughput.rows.flatMap((row) =>
-          (['raw', 'nestBullmq', 'nestjsJobs'] as const).map((id) => ({ concurrency: `concurrency ${row.concurrency}`, contender: label(id), jobsPerSec: Math.round(row[id]) })),
+          (['raw', 'nestBullmq', 'nestjsJobs'] as const).map((id) => ({
+            concurrency: `concurrency ${row.concurrency}`,
+            contender: label(id),
+            jobsPerSec: Math.round(row[id]),
+          })),
         ),
       },
       mark: 'bar',
@@ -24,7 +31,12 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
         x: { field: 'concurrency', type: 'nominal', title: null, sort: null },
         xOffset: { field: 'contender', type: 'nominal', sort: null },
         y: { field: 'jobsPerSec', type: 'quantitative', title: 'jobs / s' },
-        color: { field: 'contender', type: 'nominal', sort: null, legend: { orient: 'bottom', title: null, labelLimit: 0 } },
+        color: {
+          field: 'contender',
+          type: 'nominal',
+          sort: null,
+          legend: { orient: 'bottom', title: null, labelLimit: 0 },
+        },
         tooltip: [{ field: 'jobsPerSec', type: 'quantitative' }],
       },
       width: 480,
@@ -32,19 +44,39 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
     };
   }
   if (results.isolation) {
-    const cases = [results.isolation.idle, results.isolation.single, results.isolation.split];
+    const cases = [
+      results.isolation.idle,
+      results.isolation.single,
+      results.isolation.split,
+    ];
     charts['isolation.svg'] = {
       title: 'Urgent job wait (enqueued → started) under a flood of slow jobs',
       data: {
-        values: cases.flatMap((c) => (['p50', 'p95', 'p99'] as const).map((p) => ({ setup: c.setup, percentile: p, ms: Math.max(0.1, Number(c[p].toFixed(2))) }))),
+        values: cases.flatMap((c) =>
+          (['p50', 'p95', 'p99'] as const).map((p) => ({
+            setup: c.setup,
+            percentile: p,
+            ms: Math.max(0.1, Number(c[p].toFixed(2))),
+          })),
+        ),
       },
       mark: 'bar',
       encoding: {
         x: { field: 'percentile', type: 'nominal', title: null },
         xOffset: { field: 'setup', type: 'nominal', sort: null },
         // Log scale: (i) is seconds, idle and (ii) are milliseconds.
-        y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'wait (ms, log scale)' },
-        color: { field: 'setup', type: 'nominal', sort: null, legend: { orient: 'bottom', title: null, columns: 1, labelLimit: 0 } },
+        y: {
+          field: 'ms',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          title: 'wait (ms, log scale)',
+        },
+        color: {
+          field: 'setup',
+          type: 'nominal',
+          sort: null,
+          legend: { orient: 'bottom', title: null, columns: 1, labelLimit: 0 },
+        },
       },
       width: 480,
       height: 260,
@@ -52,15 +84,35 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
     charts['isolation-timeline.svg'] = {
       title: 'Each urgent job’s wait while the slow backlog drains',
       data: {
-        values: [results.isolation.single, results.isolation.split, results.isolation.idle].flatMap((c) =>
-          c.waits.map((ms, i) => ({ setup: c.setup, second: Number(((i / results.isolation!.options.urgentPerSec)).toFixed(2)), ms: Math.max(0.1, Number(ms.toFixed(2))) })),
+        values: [
+          results.isolation.single,
+          results.isolation.split,
+          results.isolation.idle,
+        ].flatMap((c) =>
+          c.waits.map((ms, i) => ({
+            setup: c.setup,
+            second: Number(
+              (i / results.isolation!.options.urgentPerSec).toFixed(2),
+            ),
+            ms: Math.max(0.1, Number(ms.toFixed(2))),
+          })),
         ),
       },
       mark: { type: 'line', strokeWidth: 1, interpolate: 'step-after' },
       encoding: {
         x: { field: 'second', type: 'quantitative', title: 'arrival (s)' },
-        y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'wait (ms, log scale)' },
-        color: { field: 'setup', type: 'nominal', sort: null, legend: { orient: 'bottom', title: null, columns: 1, labelLimit: 0 } },
+        y: {
+          field: 'ms',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          title: 'wait (ms, log scale)',
+        },
+        color: {
+          field: 'setup',
+          type: 'nominal',
+          sort: null,
+          legend: { orient: 'bottom', title: null, columns: 1, labelLimit: 0 },
+        },
       },
       width: 480,
       height: 260,
@@ -72,14 +124,46 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
       title: `Enqueue cost: ${e.single.jobs.toLocaleString('en-US')} jobs with a validated payload`,
       data: {
         values: [
-          { mode: 'one at a time', contender: 'queue.add / addBulk (raw)', jobsPerSec: Math.round(e.single.rawPerSec) },
-          { mode: 'one at a time', contender: 'raw with UUID jobIds', jobsPerSec: Math.round(e.single.rawWithIdsPerSec) },
-          { mode: 'one at a time', contender: 'JobService.enqueue / enqueueMany', jobsPerSec: Math.round(e.single.nestjsJobsPerSec) },
-          { mode: 'one at a time', contender: 'same, no payload class', jobsPerSec: Math.round(e.single.unvalidatedPerSec) },
-          { mode: `batches of ${e.bulk.batch}`, contender: 'queue.add / addBulk (raw)', jobsPerSec: Math.round(e.bulk.rawPerSec) },
-          { mode: `batches of ${e.bulk.batch}`, contender: 'raw with UUID jobIds', jobsPerSec: Math.round(e.bulk.rawWithIdsPerSec) },
-          { mode: `batches of ${e.bulk.batch}`, contender: 'JobService.enqueue / enqueueMany', jobsPerSec: Math.round(e.bulk.nestjsJobsPerSec) },
-          { mode: `batches of ${e.bulk.batch}`, contender: 'same, no payload class', jobsPerSec: Math.round(e.bulk.unvalidatedPerSec) },
+          {
+            mode: 'one at a time',
+            contender: 'queue.add / addBulk (raw)',
+            jobsPerSec: Math.round(e.single.rawPerSec),
+          },
+          {
+            mode: 'one at a time',
+            contender: 'raw with UUID jobIds',
+            jobsPerSec: Math.round(e.single.rawWithIdsPerSec),
+          },
+          {
+            mode: 'one at a time',
+            contender: 'JobService.enqueue / enqueueMany',
+            jobsPerSec: Math.round(e.single.nestjsJobsPerSec),
+          },
+          {
+            mode: 'one at a time',
+            contender: 'same, no payload class',
+            jobsPerSec: Math.round(e.single.unvalidatedPerSec),
+          },
+          {
+            mode: `batches of ${e.bulk.batch}`,
+            contender: 'queue.add / addBulk (raw)',
+            jobsPerSec: Math.round(e.bulk.rawPerSec),
+          },
+          {
+            mode: `batches of ${e.bulk.batch}`,
+            contender: 'raw with UUID jobIds',
+            jobsPerSec: Math.round(e.bulk.rawWithIdsPerSec),
+          },
+          {
+            mode: `batches of ${e.bulk.batch}`,
+            contender: 'JobService.enqueue / enqueueMany',
+            jobsPerSec: Math.round(e.bulk.nestjsJobsPerSec),
+          },
+          {
+            mode: `batches of ${e.bulk.batch}`,
+            contender: 'same, no payload class',
+            jobsPerSec: Math.round(e.bulk.unvalidatedPerSec),
+          },
         ],
       },
       mark: 'bar',
@@ -87,7 +171,12 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
         x: { field: 'mode', type: 'nominal', title: null, sort: null },
         xOffset: { field: 'contender', type: 'nominal', sort: null },
         y: { field: 'jobsPerSec', type: 'quantitative', title: 'jobs / s' },
-        color: { field: 'contender', type: 'nominal', sort: null, legend: { orient: 'bottom', title: null, labelLimit: 0 } },
+        color: {
+          field: 'contender',
+          type: 'nominal',
+          sort: null,
+          legend: { orient: 'bottom', title: null, labelLimit: 0 },
+        },
       },
       width: 360,
       height: 240,
@@ -98,15 +187,32 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
       title: `Worker process memory over ${results.memory.jobs.toLocaleString('en-US')} jobs (after GC)`,
       data: {
         values: results.memory.samples.flatMap((s) => [
-          { jobs: s.jobs, measure: 'RSS', mb: Number((s.rss / 1048576).toFixed(1)) },
-          { jobs: s.jobs, measure: 'heap used', mb: Number((s.heapUsed / 1048576).toFixed(1)) },
+          {
+            jobs: s.jobs,
+            measure: 'RSS',
+            mb: Number((s.rss / 1048576).toFixed(1)),
+          },
+          {
+            jobs: s.jobs,
+            measure: 'heap used',
+            mb: Number((s.heapUsed / 1048576).toFixed(1)),
+          },
         ]),
       },
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'jobs', type: 'quantitative', title: 'jobs run' },
-        y: { field: 'mb', type: 'quantitative', title: 'MB', scale: { zero: true } },
-        color: { field: 'measure', type: 'nominal', legend: { orient: 'bottom', title: null, labelLimit: 0 } },
+        y: {
+          field: 'mb',
+          type: 'quantitative',
+          title: 'MB',
+          scale: { zero: true },
+        },
+        color: {
+          field: 'measure',
+          type: 'nominal',
+          legend: { orient: 'bottom', title: null, labelLimit: 0 },
+        },
       },
       width: 480,
       height: 220,
@@ -114,7 +220,12 @@ export async function renderCharts(results: BenchResults, dir: string): Promise<
   }
   fs.mkdirSync(dir, { recursive: true });
   for (const [file, spec] of Object.entries(charts)) {
-    const view = new vega.View(vega.parse(vl.compile({ background: 'white', ...spec } as TopLevelSpec).spec), { renderer: 'none' });
+    const view = new vega.View(
+      vega.parse(
+        vl.compile({ background: 'white', ...spec } as TopLevelSpec).spec,
+      ),
+      { renderer: 'none' },
+    );
     fs.writeFileSync(path.join(dir, file), await view.toSVG());
     view.finalize();
   }

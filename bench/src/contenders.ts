@@ -1,5 +1,9 @@
 import 'reflect-metadata';
-import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import {
+  Injectable,
+  Module,
+  type INestApplicationContext,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BullModule, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Worker, type KeepJobs } from 'bullmq';
@@ -36,9 +40,13 @@ export interface Consumer {
   close(): Promise<void>;
 }
 
-export const queueNameFor = (id: ContenderId): string => (id === 'nestjsJobs' ? 'default' : `bench-${id}`);
+export const queueNameFor = (id: ContenderId): string =>
+  id === 'nestjsJobs' ? 'default' : `bench-${id}`;
 
-export function startConsumer(id: ContenderId, options: ConsumerOptions): Promise<Consumer> {
+export function startConsumer(
+  id: ContenderId,
+  options: ConsumerOptions,
+): Promise<Consumer> {
   switch (id) {
     case 'raw':
       return startRaw(options);
@@ -49,14 +57,24 @@ export function startConsumer(id: ContenderId, options: ConsumerOptions): Promis
   }
 }
 
-async function startRaw({ redis, prefix, queue, concurrency, onJob }: ConsumerOptions): Promise<Consumer> {
+async function startRaw({
+  redis,
+  prefix,
+  queue,
+  concurrency,
+  onJob,
+}: ConsumerOptions): Promise<Consumer> {
   const worker = new Worker(
     queue,
     async () => {
       onJob();
     },
     {
-      connection: { host: redis.host, port: redis.port, maxRetriesPerRequest: null },
+      connection: {
+        host: redis.host,
+        port: redis.port,
+        maxRetriesPerRequest: null,
+      },
       prefix,
       concurrency,
       removeOnComplete: KEEP_COMPLETED,
@@ -68,8 +86,18 @@ async function startRaw({ redis, prefix, queue, concurrency, onJob }: ConsumerOp
 }
 
 /** What a Nest user would write with @nestjs/bullmq; a class per run because the queue name is static. */
-async function startNestBullmq({ redis, prefix, queue, concurrency, onJob }: ConsumerOptions): Promise<Consumer> {
-  @Processor(queue, { concurrency, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED })
+async function startNestBullmq({
+  redis,
+  prefix,
+  queue,
+  concurrency,
+  onJob,
+}: ConsumerOptions): Promise<Consumer> {
+  @Processor(queue, {
+    concurrency,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  })
   class NoopProcessor extends WorkerHost {
     async process(): Promise<void> {
       onJob();
@@ -77,7 +105,10 @@ async function startNestBullmq({ redis, prefix, queue, concurrency, onJob }: Con
   }
   @Module({
     imports: [
-      BullModule.forRoot({ connection: { host: redis.host, port: redis.port }, prefix }),
+      BullModule.forRoot({
+        connection: { host: redis.host, port: redis.port },
+        prefix,
+      }),
       BullModule.registerQueue({ name: queue }),
     ],
     providers: [NoopProcessor],
@@ -86,7 +117,12 @@ async function startNestBullmq({ redis, prefix, queue, concurrency, onJob }: Con
   return bootNest(NestBullmqBenchModule);
 }
 
-async function startNestjsJobs({ redis, prefix, concurrency, onJob }: ConsumerOptions): Promise<Consumer> {
+async function startNestjsJobs({
+  redis,
+  prefix,
+  concurrency,
+  onJob,
+}: ConsumerOptions): Promise<Consumer> {
   @Injectable()
   class NoopHandler {
     @JobHandler('noop')
@@ -95,15 +131,26 @@ async function startNestjsJobs({ redis, prefix, concurrency, onJob }: ConsumerOp
     }
   }
   @Module({
-    imports: [JobsModule.forRoot({ connection: redis.url, prefix, queues: { default: concurrency } })],
+    imports: [
+      JobsModule.forRoot({
+        connection: redis.url,
+        prefix,
+        queues: { default: concurrency },
+      }),
+    ],
     providers: [NoopHandler],
   })
   class NestjsJobsBenchModule {}
   return bootNest(NestjsJobsBenchModule);
 }
 
-export async function bootNest(module: unknown): Promise<Consumer & { app: INestApplicationContext }> {
-  const app = await NestFactory.createApplicationContext(module as never, { logger: ['error'], abortOnError: false });
+export async function bootNest(
+  module: unknown,
+): Promise<Consumer & { app: INestApplicationContext }> {
+  const app = await NestFactory.createApplicationContext(module as never, {
+    logger: ['error'],
+    abortOnError: false,
+  });
   await app.init();
   return { app, close: () => app.close() };
 }

@@ -53,13 +53,33 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 export function checkTargets(results: BenchResults): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const row of results.throughput?.rows ?? []) {
-    out.push({ what: `throughput c/a, concurrency ${row.concurrency}`, value: r3(row.cOverA), target: '≥ 0.95', pass: row.cOverA >= 0.95 });
-    out.push({ what: `throughput c/b, concurrency ${row.concurrency}`, value: r3(row.cOverB), target: '≥ 1.00', pass: row.cOverB >= 1.0 });
+    out.push({
+      what: `throughput c/a, concurrency ${row.concurrency}`,
+      value: r3(row.cOverA),
+      target: '≥ 0.95',
+      pass: row.cOverA >= 0.95,
+    });
+    out.push({
+      what: `throughput c/b, concurrency ${row.concurrency}`,
+      value: r3(row.cOverB),
+      target: '≥ 1.00',
+      pass: row.cOverB >= 1.0,
+    });
   }
   const e = results.enqueue;
   if (e) {
-    out.push({ what: 'enqueue one at a time vs queue.add', value: r3(e.single.ratio), target: '≥ 0.85', pass: e.single.ratio >= 0.85 });
-    out.push({ what: `enqueueMany(${e.bulk.batch}) vs addBulk`, value: r3(e.bulk.ratio), target: '≥ 0.95', pass: e.bulk.ratio >= 0.95 });
+    out.push({
+      what: 'enqueue one at a time vs queue.add',
+      value: r3(e.single.ratio),
+      target: '≥ 0.85',
+      pass: e.single.ratio >= 0.85,
+    });
+    out.push({
+      what: `enqueueMany(${e.bulk.batch}) vs addBulk`,
+      value: r3(e.bulk.ratio),
+      target: '≥ 0.95',
+      pass: e.bulk.ratio >= 0.95,
+    });
   }
   const i = results.isolation;
   if (i) {
@@ -72,27 +92,46 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   }
   const m = results.memory;
   if (m) {
-    out.push({ what: `memory: RSS ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`, value: pct(m.rssDrift), target: '< 10%', pass: Math.abs(m.rssDrift) < 0.1 });
-    out.push({ what: `memory: heap ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`, value: pct(m.heapDrift), target: '< 10%', pass: Math.abs(m.heapDrift) < 0.1 });
+    out.push({
+      what: `memory: RSS ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`,
+      value: pct(m.rssDrift),
+      target: '< 10%',
+      pass: Math.abs(m.rssDrift) < 0.1,
+    });
+    out.push({
+      what: `memory: heap ${n0(m.baselineJobs)} → ${n0(m.jobs)} jobs`,
+      value: pct(m.heapDrift),
+      target: '< 10%',
+      pass: Math.abs(m.heapDrift) < 0.1,
+    });
   }
   const pu = results.poolUrgent;
   if (pu) {
     const b = pu.pool;
     const limit = 3 * b.roundIdleP99 + 20;
     out.push({
-      what: 'pool: urgent p99 under a CPU-bound flood vs idle (medians of the rounds\' p99)',
+      what: "pool: urgent p99 under a CPU-bound flood vs idle (medians of the rounds' p99)",
       value: `${ms1(b.roundLoadedP99)} ms (idle ${ms1(b.roundIdleP99)} ms, ${b.p99Ratio.toFixed(2)}x)`,
       target: `≤ 3 × idle p99 + 20 ms = ${ms1(limit)} ms`,
       pass: b.roundLoadedP99 <= limit,
     });
   }
   const two = results.poolCpu?.cases.find((c) => c.processes === 2);
-  if (two) out.push({ what: 'pool: CPU-bound drain speed-up, 2 processes vs 1', value: `${two.speedup.toFixed(2)}x`, target: '≥ 1.6x', pass: two.speedup >= 1.6 });
+  if (two)
+    out.push({
+      what: 'pool: CPU-bound drain speed-up, 2 processes vs 1',
+      value: `${two.speedup.toFixed(2)}x`,
+      target: '≥ 1.6x',
+      pass: two.speedup >= 1.6,
+    });
   return out;
 }
 
 function table(header: string[], rows: (string | number)[][]): string {
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+  ];
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   return lines.join('\n');
 }
@@ -106,14 +145,28 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     `Machine: ${m.cpus} cores (${m.cpuModel}), load average at start ${m.loadavgAtStart.map((l) => l.toFixed(2)).join(' / ')}, ${m.os}; ` +
       `Node ${m.node}, Redis ${m.redis} (private, TCP loopback), bullmq ${m.bullmq}, @nestjs/bullmq ${m.nestBullmq}, Nest ${m.nest}. ` +
       `Reproduce with \`npm run bench\`${results.mode === 'quick' ? ' (this was `npm run bench -- --quick`)' : ''}.` +
-      (results.durationSec ? ` The run took ${Math.round(results.durationSec)} s.` : ''),
+      (results.durationSec
+        ? ` The run took ${Math.round(results.durationSec)} s.`
+        : ''),
   );
   const t = results.throughput;
   if (t) {
-    parts.push(`## 1. Throughput (${n0(t.jobs)} no-op jobs, median jobs/s of ${t.rounds} alternating rounds; ratios are the median of each round's ratio)`);
+    parts.push(
+      `## 1. Throughput (${n0(t.jobs)} no-op jobs, median jobs/s of ${t.rounds} alternating rounds; ratios are the median of each round's ratio)`,
+    );
     parts.push(
       table(
-        ['concurrency', '(a) raw bullmq', '(b) @nestjs/bullmq', '(c) nestjs-jobs', 'c/a', 'c/b', 'Redis cmds/job a / b / c', 'CPU µs/job, Node a / b / c', 'CPU µs/job, Redis a / b / c'],
+        [
+          'concurrency',
+          '(a) raw bullmq',
+          '(b) @nestjs/bullmq',
+          '(c) nestjs-jobs',
+          'c/a',
+          'c/b',
+          'Redis cmds/job a / b / c',
+          'CPU µs/job, Node a / b / c',
+          'CPU µs/job, Redis a / b / c',
+        ],
         t.rows.map((r) => [
           r.concurrency,
           n0(r.raw),
@@ -130,13 +183,42 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
   }
   const e = results.enqueue;
   if (e) {
-    parts.push(`## 2. Enqueue cost (${n0(e.single.jobs)} jobs each, validated payload class, ${e.rounds} alternating rounds)`);
+    parts.push(
+      `## 2. Enqueue cost (${n0(e.single.jobs)} jobs each, validated payload class, ${e.rounds} alternating rounds)`,
+    );
     parts.push(
       table(
-        ['mode', 'raw bullmq (jobs/s)', 'nestjs-jobs (jobs/s)', 'ratio', 'nestjs-jobs, no payload class (jobs/s)', 'ratio', 'raw bullmq with UUID jobIds (jobs/s)', 'nestjs-jobs / that'],
         [
-          ['`queue.add` vs `JobService.enqueue`, one at a time', n0(e.single.rawPerSec), n0(e.single.nestjsJobsPerSec), r3(e.single.ratio), n0(e.single.unvalidatedPerSec), r3(e.single.unvalidatedRatio), n0(e.single.rawWithIdsPerSec), r3(e.single.overRawWithIds)],
-          [`\`addBulk\` vs \`enqueueMany\`, batches of ${e.bulk.batch}`, n0(e.bulk.rawPerSec), n0(e.bulk.nestjsJobsPerSec), r3(e.bulk.ratio), n0(e.bulk.unvalidatedPerSec), r3(e.bulk.unvalidatedRatio), n0(e.bulk.rawWithIdsPerSec), r3(e.bulk.overRawWithIds)],
+          'mode',
+          'raw bullmq (jobs/s)',
+          'nestjs-jobs (jobs/s)',
+          'ratio',
+          'nestjs-jobs, no payload class (jobs/s)',
+          'ratio',
+          'raw bullmq with UUID jobIds (jobs/s)',
+          'nestjs-jobs / that',
+        ],
+        [
+          [
+            '`queue.add` vs `JobService.enqueue`, one at a time',
+            n0(e.single.rawPerSec),
+            n0(e.single.nestjsJobsPerSec),
+            r3(e.single.ratio),
+            n0(e.single.unvalidatedPerSec),
+            r3(e.single.unvalidatedRatio),
+            n0(e.single.rawWithIdsPerSec),
+            r3(e.single.overRawWithIds),
+          ],
+          [
+            `\`addBulk\` vs \`enqueueMany\`, batches of ${e.bulk.batch}`,
+            n0(e.bulk.rawPerSec),
+            n0(e.bulk.nestjsJobsPerSec),
+            r3(e.bulk.ratio),
+            n0(e.bulk.unvalidatedPerSec),
+            r3(e.bulk.unvalidatedRatio),
+            n0(e.bulk.rawWithIdsPerSec),
+            r3(e.bulk.overRawWithIds),
+          ],
         ],
       ),
     );
@@ -155,26 +237,52 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     );
     parts.push(
       table(
-        ['setup', 'urgent p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'max (ms)', 'slow backlog drained (s)'],
-        [i.idle, i.single, i.split].map((c) => [c.setup, ms1(c.p50), ms1(c.p95), ms1(c.p99), ms1(c.max), c.slowDrainMs === null ? '–' : (c.slowDrainMs / 1000).toFixed(1)]),
+        [
+          'setup',
+          'urgent p50 (ms)',
+          'p95 (ms)',
+          'p99 (ms)',
+          'max (ms)',
+          'slow backlog drained (s)',
+        ],
+        [i.idle, i.single, i.split].map((c) => [
+          c.setup,
+          ms1(c.p50),
+          ms1(c.p95),
+          ms1(c.p99),
+          ms1(c.max),
+          c.slowDrainMs === null ? '–' : (c.slowDrainMs / 1000).toFixed(1),
+        ]),
       ),
     );
   }
   const mem = results.memory;
   if (mem) {
-    parts.push(`## 4. Memory (one worker process, ${n0(mem.jobs)} validated jobs, after forced GC)`);
-    parts.push(table(['jobs run', 'RSS (MB)', 'heap used (MB)'], mem.samples.map((s) => [n0(s.jobs), mb(s.rss), mb(s.heapUsed)])));
+    parts.push(
+      `## 4. Memory (one worker process, ${n0(mem.jobs)} validated jobs, after forced GC)`,
+    );
+    parts.push(
+      table(
+        ['jobs run', 'RSS (MB)', 'heap used (MB)'],
+        mem.samples.map((s) => [n0(s.jobs), mb(s.rss), mb(s.heapUsed)]),
+      ),
+    );
   }
   const auto = results.autoscale;
   if (auto) {
     const o = auto.options;
-    parts.push(`## 5. Autoscaling (a burst of ${n0(o.jobs)} jobs of ${o.jobMs} ms on one queue)`);
+    parts.push(
+      `## 5. Autoscaling (a burst of ${n0(o.jobs)} jobs of ${o.jobMs} ms on one queue)`,
+    );
     parts.push(
       table(
         ['concurrency', 'drain time (s)'],
         [
           [`fixed at ${o.min}`, (auto.fixedMs / 1000).toFixed(2)],
-          [`autoscaling { min: ${o.min}, max: ${o.max} }`, (auto.autoscaledMs / 1000).toFixed(2)],
+          [
+            `autoscaling { min: ${o.min}, max: ${o.max} }`,
+            (auto.autoscaledMs / 1000).toFixed(2),
+          ],
           ['speed-up (fixed / autoscaling)', `${auto.speedup.toFixed(2)}x`],
         ],
       ),
@@ -187,10 +295,26 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     );
     parts.push(
       table(
-        ['worker processes', 'single Redis (jobs/s)', 'cluster (jobs/s)', 'cluster / single', 'vs 1 process: single', 'vs 1 process: cluster'],
+        [
+          'worker processes',
+          'single Redis (jobs/s)',
+          'cluster (jobs/s)',
+          'cluster / single',
+          'vs 1 process: single',
+          'vs 1 process: cluster',
+        ],
         scale.options.processes.map((n) => {
-          const rate = (kind: string) => scale.cases.find((c) => c.redis === kind && c.processes === n)!.jobsPerSec;
-          return [String(n), n0(rate('single')), n0(rate('cluster')), r3(scale.clusterRatio[n]), r3(scale.processRatio.single[n]), r3(scale.processRatio.cluster[n])];
+          const rate = (kind: string) =>
+            scale.cases.find((c) => c.redis === kind && c.processes === n)!
+              .jobsPerSec;
+          return [
+            String(n),
+            n0(rate('single')),
+            n0(rate('cluster')),
+            r3(scale.clusterRatio[n]),
+            r3(scale.processRatio.single[n]),
+            r3(scale.processRatio.cluster[n]),
+          ];
         }),
       ),
     );
@@ -204,7 +328,18 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     );
     parts.push(
       table(
-        ['setup', 'idle: urgent jobs', 'idle p50 (ms)', 'idle p99 (ms)', 'under the flood: urgent jobs', 'p50 (ms)', 'p99 (ms)', 'max (ms)', 'p99 loaded / idle (median of rounds)', 'flood drained (s)'],
+        [
+          'setup',
+          'idle: urgent jobs',
+          'idle p50 (ms)',
+          'idle p99 (ms)',
+          'under the flood: urgent jobs',
+          'p50 (ms)',
+          'p99 (ms)',
+          'max (ms)',
+          'p99 loaded / idle (median of rounds)',
+          'flood drained (s)',
+        ],
         [pu.single, pu.pool].map((c) => [
           c.setup,
           c.idle.jobs,
@@ -228,16 +363,28 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
   const pc = results.poolCpu;
   if (pc) {
     const o = pc.options;
-    parts.push(`## 8. Worker process pool: CPU-bound throughput (${n0(o.jobs)} jobs of ${o.jobMs} ms busy CPU, concurrency 1 per process, ${o.rounds} alternating round(s), median)`);
+    parts.push(
+      `## 8. Worker process pool: CPU-bound throughput (${n0(o.jobs)} jobs of ${o.jobMs} ms busy CPU, concurrency 1 per process, ${o.rounds} alternating round(s), median)`,
+    );
     parts.push(
       table(
-        ['processes', 'drain time (s)', 'jobs/s', `speed-up vs ${o.processes[0]} process (median of rounds)`, 'every round: s (load average)'],
+        [
+          'processes',
+          'drain time (s)',
+          'jobs/s',
+          `speed-up vs ${o.processes[0]} process (median of rounds)`,
+          'every round: s (load average)',
+        ],
         pc.cases.map((c) => [
           c.processes,
           (c.drainMs / 1000).toFixed(2),
           n0(c.jobsPerSec),
           `${c.speedup.toFixed(2)}x`,
-          c.drainsMs.map((d, i) => `${(d / 1000).toFixed(2)} (${c.loadavg[i].toFixed(1)})`).join(', '),
+          c.drainsMs
+            .map(
+              (d, i) => `${(d / 1000).toFixed(2)} (${c.loadavg[i].toFixed(1)})`,
+            )
+            .join(', '),
         ]),
       ),
     );
@@ -251,18 +398,36 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     }
   }
   if (results.targets.length) {
-    parts.push(results.mode === 'full' ? '## Targets' : '## Targets (quick run: shown, not assessed)');
+    parts.push(
+      results.mode === 'full'
+        ? '## Targets'
+        : '## Targets (quick run: shown, not assessed)',
+    );
     parts.push(
       table(
         ['check', 'value', 'target', 'result'],
-        results.targets.map((c) => [c.what, c.value, c.target, results.mode === 'full' ? (c.pass ? 'PASS' : '**MISS**') : c.pass ? '(pass)' : '(miss)']),
+        results.targets.map((c) => [
+          c.what,
+          c.value,
+          c.target,
+          results.mode === 'full'
+            ? c.pass
+              ? 'PASS'
+              : '**MISS**'
+            : c.pass
+              ? '(pass)'
+              : '(miss)',
+        ]),
       ),
     );
   }
   if (results.errors.length) {
     parts.push('## Errors');
-    parts.push(results.errors.map((x) => `- ${x.scenario}: ${x.message}`).join('\n'));
+    parts.push(
+      results.errors.map((x) => `- ${x.scenario}: ${x.message}`).join('\n'),
+    );
   }
-  if (charts.length) parts.push(`Charts: ${charts.map((c) => `![${c}](${c})`).join(' ')}`);
+  if (charts.length)
+    parts.push(`Charts: ${charts.map((c) => `![${c}](${c})`).join(' ')}`);
   return parts.join('\n\n') + '\n';
 }

@@ -5,8 +5,13 @@ import Redis from 'ioredis';
 
 /** The workspace root (where scripts/private-redis.js lives), from src or from dist/bench. */
 export const repoRoot: string = (() => {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'scripts', 'private-redis.js'))) return dir;
+  for (
+    let dir = __dirname;
+    dir !== path.dirname(dir);
+    dir = path.dirname(dir)
+  ) {
+    if (fs.existsSync(path.join(dir, 'scripts', 'private-redis.js')))
+      return dir;
   }
   throw new Error(`Cannot find scripts/private-redis.js above ${__dirname}`);
 })();
@@ -23,21 +28,37 @@ export async function startRedis(): Promise<PrivateRedis> {
   // Loaded from the workspace at run time: the bench runs compiled from dist/bench, where the
   // relative path differs. Typed by scripts/private-redis.d.ts.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startPrivateRedis } = require(path.join(repoRoot, 'scripts', 'private-redis.js')) as typeof import('../../scripts/private-redis');
+  const { startPrivateRedis } = require(
+    path.join(repoRoot, 'scripts', 'private-redis.js'),
+  ) as typeof import('../../scripts/private-redis');
   const redis = await startPrivateRedis();
-  return { url: redis.url, host: '127.0.0.1', port: redis.port, stop: () => redis.stop() };
+  return {
+    url: redis.url,
+    host: '127.0.0.1',
+    port: redis.port,
+    stop: () => redis.stop(),
+  };
 }
 
 /** Milliseconds with sub-millisecond resolution, comparable across one process. */
 export const now = (): number => performance.timeOrigin + performance.now();
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) =>
+  new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` every `everyMs` until true; throws after `timeoutMs` so no scenario can hang. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 2): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 2,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `bench: timed out after ${timeoutMs} ms waiting for ${what}`,
+      );
     await sleep(everyMs);
   }
 }
@@ -53,7 +74,9 @@ export function percentile(values: number[], p: number): number {
 export const median = (values: number[]) => percentile(values, 50);
 
 /** Redis command counts since the last `CONFIG RESETSTAT`: command → calls. */
-export async function commandStats(redis: Redis): Promise<Record<string, number>> {
+export async function commandStats(
+  redis: Redis,
+): Promise<Record<string, number>> {
   const info = await redis.info('commandstats');
   const out: Record<string, number> = {};
   for (const line of info.split('\n')) {

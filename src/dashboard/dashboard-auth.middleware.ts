@@ -16,17 +16,26 @@ export function dashboardAuth(check: AdminTokenCheck) {
     const header = req.headers.authorization ?? '';
     if (/^Bearer\s/i.test(header)) {
       if (check(header) === 'ok') return next();
-      res.status(403).type('text/plain').send('The bearer token is not the admin token (JOBS_ADMIN_TOKEN).\n');
+      res
+        .status(403)
+        .type('text/plain')
+        .send('The bearer token is not the admin token (JOBS_ADMIN_TOKEN).\n');
       return;
     }
     const password = basicPassword(header);
     // The admin check compares in constant time; it takes the secret in bearer form.
-    if (password !== undefined && check(`Bearer ${password}`) === 'ok') return next();
+    if (password !== undefined && check(`Bearer ${password}`) === 'ok')
+      return next();
     res
       .status(401)
-      .set('WWW-Authenticate', `Basic realm="${DASHBOARD_REALM}", charset="UTF-8"`)
+      .set(
+        'WWW-Authenticate',
+        `Basic realm="${DASHBOARD_REALM}", charset="UTF-8"`,
+      )
       .type('text/plain')
-      .send(`Log in as "${DASHBOARD_USER}" with the admin token (JOBS_ADMIN_TOKEN) as password, or send "Authorization: Bearer <token>".\n`);
+      .send(
+        `Log in as "${DASHBOARD_USER}" with the admin token (JOBS_ADMIN_TOKEN) as password, or send "Authorization: Bearer <token>".\n`,
+      );
   };
 }
 

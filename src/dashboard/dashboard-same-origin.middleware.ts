@@ -20,7 +20,8 @@ export function dashboardSameOrigin(origins: readonly string[] = []) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (SAFE_METHODS.has(req.method)) return next();
     const own = `${req.protocol}://${req.headers.host ?? ''}`.toLowerCase();
-    const isOurs = (origin: string | undefined) => origin !== undefined && (origin === own || allowed.has(origin));
+    const isOurs = (origin: string | undefined) =>
+      origin !== undefined && (origin === own || allowed.has(origin));
     const bearer = /^Bearer\s/i.test(req.headers.authorization ?? '');
     if (!bearer) {
       const origin = req.headers.origin;
@@ -58,7 +59,9 @@ export function dashboardSameOrigin(origins: readonly string[] = []) {
 function originOf(url: string): string | undefined {
   try {
     const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin.toLowerCase() : undefined;
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:'
+      ? parsed.origin.toLowerCase()
+      : undefined;
   } catch {
     return undefined;
   }
@@ -67,7 +70,9 @@ function originOf(url: string): string | undefined {
 /** The content type of a request body that is not JSON (`'none'` for a body without one), else undefined. */
 function nonJsonBody(req: Request): string | undefined {
   const type = req.headers['content-type'] ?? '';
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const hasBody =
+    Number(req.headers['content-length'] ?? 0) > 0 ||
+    req.headers['transfer-encoding'] !== undefined;
   if (!type) return hasBody ? 'none' : undefined;
   const media = type.split(';')[0].trim().toLowerCase();
   return media === 'application/json' ? undefined : type;

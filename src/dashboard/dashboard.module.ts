@@ -1,5 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs';
+import {
+  BullBoardModule,
+  type BullBoardModuleOptions,
+} from '@bull-board/nestjs';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { createAdminTokenCheck } from 'nestjs-jobs/admin';
@@ -29,10 +32,17 @@ export interface DashboardOptions {
  */
 @Module({})
 export class DashboardModule {
-  static register({ route = 'admin/queues', token, queues, origins = [] }: DashboardOptions): DynamicModule {
+  static register({
+    route = 'admin/queues',
+    token,
+    queues,
+    origins = [],
+  }: DashboardOptions): DynamicModule {
     for (const origin of origins) {
       if (!/^https?:\/\/[^/?#\s]+$/i.test(origin)) {
-        throw new Error(`Dashboard origin ${JSON.stringify(origin)} is not an origin: give scheme://host[:port] with no path, e.g. https://ops.example.com.`);
+        throw new Error(
+          `Dashboard origin ${JSON.stringify(origin)} is not an origin: give scheme://host[:port] with no path, e.g. https://ops.example.com.`,
+        );
       }
     }
     return {
@@ -42,12 +52,18 @@ export class DashboardModule {
           route,
           // @bull-board/express 9.10.1 (the latest) pins its own @bull-board/api 9.10.1, while
           // @bull-board/nestjs needs ^9.10.2: same shape, two declarations, so tsc needs the cast.
-          adapter: ExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
+          adapter:
+            ExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
           // Credentials first (401/403), then same-origin proof and JSON bodies for anything that changes state.
-          middleware: [dashboardAuth(createAdminTokenCheck(token)), dashboardSameOrigin(origins)],
+          middleware: [
+            dashboardAuth(createAdminTokenCheck(token)),
+            dashboardSameOrigin(origins),
+          ],
           boardOptions: { uiConfig: { boardTitle: 'nestjs-jobs' } },
         }),
-        ...queues.map((name) => BullBoardModule.forFeature({ name, adapter: BullMQAdapter })),
+        ...queues.map((name) =>
+          BullBoardModule.forFeature({ name, adapter: BullMQAdapter }),
+        ),
       ],
     };
   }

@@ -16,14 +16,21 @@ export const DEMO_JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 export function configureDemoHttp(app: NestExpressApplication): void {
   app.useBodyParser('json', { limit: DEMO_JSON_BODY_LIMIT_BYTES });
   // Registered right after the parser, before Nest's routes, so it sees the parser's errors.
-  app.use((error: { type?: string } | undefined, _req: Request, res: Response, next: NextFunction) => {
-    if (error?.type !== 'entity.too.large') return next(error);
-    res.status(413).json({
-      statusCode: 413,
-      error: 'Payload Too Large',
-      message:
-        `The request body is over the demo's ${DEMO_JSON_BODY_LIMIT_BYTES} bytes (1 MiB) JSON limit. ` +
-        `Job data is limited to the library's maxPayloadBytes (512 KiB by default) anyway: send less data, or a reference to it.`,
-    });
-  });
+  app.use(
+    (
+      error: { type?: string } | undefined,
+      _req: Request,
+      res: Response,
+      next: NextFunction,
+    ) => {
+      if (error?.type !== 'entity.too.large') return next(error);
+      res.status(413).json({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message:
+          `The request body is over the demo's ${DEMO_JSON_BODY_LIMIT_BYTES} bytes (1 MiB) JSON limit. ` +
+          `Job data is limited to the library's maxPayloadBytes (512 KiB by default) anyway: send less data, or a reference to it.`,
+      });
+    },
+  );
 }

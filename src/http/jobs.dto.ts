@@ -15,6 +15,8 @@ export class EnqueueQuery {
 }
 
 export class JobIdParams {
-  @Matches(/^[A-Za-z0-9_.:-]{1,200}$/, { message: 'id must be a job id as returned by POST /jobs/:name' })
+  @Matches(/^[A-Za-z0-9_.:-]{1,200}$/, {
+    message: 'id must be a job id as returned by POST /jobs/:name',
+  })
   id: string;
 }

@@ -21,7 +21,13 @@ export class BackupJobs {
   async backup(data: BackupPayload, ctx: JobContext) {
     // Stands in for fetching the running config over SSH: a few tens of milliseconds.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await ctx.log(`backed up device ${data.deviceId}${data.reason ? ` (${data.reason})` : ''}`);
-    return { deviceId: data.deviceId, file: `backups/device-${data.deviceId}.cfg`, bytes: 4096 + data.deviceId };
+    await ctx.log(
+      `backed up device ${data.deviceId}${data.reason ? ` (${data.reason})` : ''}`,
+    );
+    return {
+      deviceId: data.deviceId,
+      file: `backups/device-${data.deviceId}.cfg`,
+      bytes: 4096 + data.deviceId,
+    };
   }
 }

@@ -1,12 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { JobHandler, type JobContext } from 'nestjs-jobs';
 
 /** What a `discovery` job needs. */
 export class DiscoveryPayload {
   /** A subnet in CIDR notation, such as 10.0.0.0/24. */
   @IsString()
-  @Matches(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'subnet must be IPv4 CIDR notation, such as 10.0.0.0/24' })
+  @Matches(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
+    message: 'subnet must be IPv4 CIDR notation, such as 10.0.0.0/24',
+  })
   subnet: string;
 
   /** How long the scan takes, so the demo can show a slow job. */

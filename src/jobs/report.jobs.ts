@@ -44,12 +44,23 @@ interface Device {
  */
 @Injectable()
 export class ReportJobs {
-  @JobHandler('report', { payload: ReportPayload, queue: 'reports', attempts: 3, backoff: { type: 'exponential', delay: 200 } })
+  @JobHandler('report', {
+    payload: ReportPayload,
+    queue: 'reports',
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 200 },
+  })
   async report(data: ReportPayload, ctx: JobContext) {
-    const fails = data.failAttempts === undefined ? Math.random() < 1 / 3 : ctx.attempt <= data.failAttempts;
-    if (fails) throw new Error(`report source timed out (attempt ${ctx.attempt})`);
+    const fails =
+      data.failAttempts === undefined
+        ? Math.random() < 1 / 3
+        : ctx.attempt <= data.failAttempts;
+    if (fails)
+      throw new Error(`report source timed out (attempt ${ctx.attempt})`);
     const sites = buildReport(data.devices ?? 200_000);
-    await ctx.log(`built the ${data.kind} report of ${data.devices ?? 200_000} devices on attempt ${ctx.attempt}`);
+    await ctx.log(
+      `built the ${data.kind} report of ${data.devices ?? 200_000} devices on attempt ${ctx.attempt}`,
+    );
     return { kind: data.kind, rows: sites.length, attempt: ctx.attempt, sites };
   }
 }
@@ -57,15 +68,35 @@ export class ReportJobs {
 /** Port usage per site over a generated inventory: sorting and grouping, all on the CPU. */
 function buildReport(devices: number) {
   let seed = 42;
-  const random = () => (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff;
+  const random = () =>
+    (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff;
   const inventory: Device[] = [];
   for (let i = 0; i < devices; i++) {
-    inventory.push({ site: SITES[i % SITES.length], role: ROLES[Math.floor(random() * ROLES.length)], ports: 1 + Math.floor(random() * 48), used: Math.floor(random() * 48) });
+    inventory.push({
+      site: SITES[i % SITES.length],
+      role: ROLES[Math.floor(random() * ROLES.length)],
+      ports: 1 + Math.floor(random() * 48),
+      used: Math.floor(random() * 48),
+    });
   }
-  inventory.sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : b.used / b.ports - a.used / a.ports));
-  const bySite = new Map<string, { site: string; devices: number; ports: number; used: number }>();
+  inventory.sort((a, b) =>
+    a.site < b.site
+      ? -1
+      : a.site > b.site
+        ? 1
+        : b.used / b.ports - a.used / a.ports,
+  );
+  const bySite = new Map<
+    string,
+    { site: string; devices: number; ports: number; used: number }
+  >();
   for (const device of inventory) {
-    const row = bySite.get(device.site) ?? { site: device.site, devices: 0, ports: 0, used: 0 };
+    const row = bySite.get(device.site) ?? {
+      site: device.site,
+      devices: 0,
+      ports: 0,
+      used: 0,
+    };
     row.devices++;
     row.ports += device.ports;
     row.used += Math.min(device.used, device.ports);

@@ -4,7 +4,11 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { JobService, type JobInfo, type JobsModuleOptions } from 'nestjs-jobs';
 import { AppModule, DEMO_JOBS_OPTIONS } from '../../src/app.module';
-import { countJobs, deleteKeys, redisUrl } from '../../libs/jobs/test/support/test-app';
+import {
+  countJobs,
+  deleteKeys,
+  redisUrl,
+} from '../../libs/jobs/test/support/test-app';
 
 /**
  * The demo's queues, all served in the test's own process: `reports` runs in worker processes of
@@ -12,7 +16,10 @@ import { countJobs, deleteKeys, redisUrl } from '../../libs/jobs/test/support/te
  * libs/jobs/test/pool.spec.ts test the pool).
  */
 const IN_PROCESS_QUEUES = Object.fromEntries(
-  Object.entries(DEMO_JOBS_OPTIONS.queues!).map(([name, config]) => [name, typeof config === 'number' ? config : { ...config, processes: undefined }]),
+  Object.entries(DEMO_JOBS_OPTIONS.queues!).map(([name, config]) => [
+    name,
+    typeof config === 'number' ? config : { ...config, processes: undefined },
+  ]),
 );
 
 /** The private Redis that jest's globalSetup started (the library tests' helper, under the name the e2e tests use). */
@@ -29,10 +36,19 @@ export interface DemoApp {
 }
 
 /** Boots the demo's AppModule on the test Redis under a prefix no other test uses. */
-export async function startDemoApp(overrides: JobsModuleOptions = {}): Promise<DemoApp> {
+export async function startDemoApp(
+  overrides: JobsModuleOptions = {},
+): Promise<DemoApp> {
   const prefix = `e2e-${randomUUID().slice(0, 8)}`;
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.register({ connection: testRedisUrl(), prefix, queues: IN_PROCESS_QUEUES, ...overrides })],
+    imports: [
+      AppModule.register({
+        connection: testRedisUrl(),
+        prefix,
+        queues: IN_PROCESS_QUEUES,
+        ...overrides,
+      }),
+    ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
@@ -54,7 +70,12 @@ export async function startDemoApp(overrides: JobsModuleOptions = {}): Promise<D
 }
 
 /** Reads GET /jobs/:id until `done(info)` holds, or fails after `timeoutMs` (generous: only a hung job hits it). */
-export async function pollJob(t: DemoApp, id: string, done: (info: JobInfo) => boolean, timeoutMs = 20_000): Promise<JobInfo> {
+export async function pollJob(
+  t: DemoApp,
+  id: string,
+  done: (info: JobInfo) => boolean,
+  timeoutMs = 20_000,
+): Promise<JobInfo> {
   const deadline = Date.now() + timeoutMs;
   let last: JobInfo | undefined;
   while (Date.now() < deadline) {
@@ -63,5 +84,7 @@ export async function pollJob(t: DemoApp, id: string, done: (info: JobInfo) => b
     if (done(last)) return last;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`Job ${id} did not reach the expected state within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+  throw new Error(
+    `Job ${id} did not reach the expected state within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`,
+  );
 }

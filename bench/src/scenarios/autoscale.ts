@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
-import { JobHandler, JobsModule, JobService, type QueueConfig } from 'nestjs-jobs';
+import {
+  JobHandler,
+  JobsModule,
+  JobService,
+  type QueueConfig,
+} from 'nestjs-jobs';
 import { bootNest } from '../contenders';
 import { log, now, sleep, waitUntil, type PrivateRedis } from '../support';
 
@@ -26,13 +31,26 @@ export interface AutoscaleResult {
  * Once with concurrency fixed at `min`, once autoscaling between `min` and `max`; reports how long
  * each takes to drain, from the enqueue to the last job's end.
  */
-export async function runAutoscale(redis: PrivateRedis, options: AutoscaleOptions): Promise<AutoscaleResult> {
+export async function runAutoscale(
+  redis: PrivateRedis,
+  options: AutoscaleOptions,
+): Promise<AutoscaleResult> {
   const fixedMs = await drain(redis, options, options.min, 'fixed');
-  const autoscaledMs = await drain(redis, options, { min: options.min, max: options.max }, 'autoscaled');
+  const autoscaledMs = await drain(
+    redis,
+    options,
+    { min: options.min, max: options.max },
+    'autoscaled',
+  );
   return { options, fixedMs, autoscaledMs, speedup: fixedMs / autoscaledMs };
 }
 
-async function drain(redis: PrivateRedis, o: AutoscaleOptions, concurrency: QueueConfig['concurrency'], label: string): Promise<number> {
+async function drain(
+  redis: PrivateRedis,
+  o: AutoscaleOptions,
+  concurrency: QueueConfig['concurrency'],
+  label: string,
+): Promise<number> {
   let done = 0;
 
   @Injectable()
@@ -61,11 +79,22 @@ async function drain(redis: PrivateRedis, o: AutoscaleOptions, concurrency: Queu
     const jobs = app.app.get(JobService);
     const started = now();
     for (let i = 0; i < o.jobs; i += 1_000) {
-      await jobs.enqueueMany(Array.from({ length: Math.min(1_000, o.jobs - i) }, () => ({ name: 'burst' })));
+      await jobs.enqueueMany(
+        Array.from({ length: Math.min(1_000, o.jobs - i) }, () => ({
+          name: 'burst',
+        })),
+      );
     }
-    await waitUntil(() => done >= o.jobs, 600_000, `${label} burst to drain`, 10);
+    await waitUntil(
+      () => done >= o.jobs,
+      600_000,
+      `${label} burst to drain`,
+      10,
+    );
     const ms = now() - started;
-    log(`  ${label}: ${o.jobs} jobs of ${o.jobMs} ms drained in ${(ms / 1000).toFixed(2)} s`);
+    log(
+      `  ${label}: ${o.jobs} jobs of ${o.jobMs} ms drained in ${(ms / 1000).toFixed(2)} s`,
+    );
     return ms;
   } finally {
     await app.close();

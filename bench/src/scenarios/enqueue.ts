@@ -4,7 +4,19 @@ import { Injectable, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { plainToInstance, Type } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested, validateSync } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+  validateSync,
+} from 'class-validator';
 import { JobHandler, JobsModule, JobService } from 'nestjs-jobs';
 import { bootNest } from '../contenders';
 // Internal on purpose: the check is what scenario 2 measures against class-validator.
@@ -52,7 +64,12 @@ export interface EnqueueMode {
 }
 
 type EnqueueContender = 'raw' | 'rawWithIds' | 'nestjsJobs' | 'unvalidated';
-const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = ['raw', 'rawWithIds', 'nestjsJobs', 'unvalidated'];
+const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = [
+  'raw',
+  'rawWithIds',
+  'nestjsJobs',
+  'unvalidated',
+];
 
 /** CPU cost of validating one BackupPayload, without Redis: the compiled check against plainToInstance + validateSync. */
 export interface ValidationCost {
@@ -66,14 +83,23 @@ export interface EnqueueResult {
   validation: ValidationCost;
   single: EnqueueMode;
   bulk: EnqueueMode & { batch: number };
-  samples: { mode: 'single' | 'bulk'; contender: EnqueueContender; round: number; jobs: number; ms: number }[];
+  samples: {
+    mode: 'single' | 'bulk';
+    contender: EnqueueContender;
+    round: number;
+    jobs: number;
+    ms: number;
+  }[];
 }
 
 /**
  * Scenario 2. The same jobs, validated payload class on the nestjs-jobs side, enqueued one at a
  * time (awaiting each) and in batches; the two contenders alternate in `rounds` slices.
  */
-export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; rounds: number; batch: number }): Promise<EnqueueResult> {
+export async function runEnqueue(
+  redis: PrivateRedis,
+  opts: { jobs: number; rounds: number; batch: number },
+): Promise<EnqueueResult> {
   @Injectable()
   class BackupHandler {
     @JobHandler('backup', { payload: BackupPayload })
@@ -84,7 +110,14 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
   }
   @Module({
     // workers: false: enqueue only, as in a web process; nothing consumes during the measurement.
-    imports: [JobsModule.forRoot({ connection: redis.url, prefix: 'bench-enq', queues: { default: 1 }, workers: false })],
+    imports: [
+      JobsModule.forRoot({
+        connection: redis.url,
+        prefix: 'bench-enq',
+        queues: { default: 1 },
+        workers: false,
+      }),
+    ],
     providers: [BackupHandler],
   })
   class EnqueueBenchModule {}
@@ -93,7 +126,10 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
   await admin.flushall();
   const app = await bootNest(EnqueueBenchModule);
   const jobs = app.app.get(JobService);
-  const raw = new Queue('raw', { connection: { host: redis.host, port: redis.port }, prefix: 'bench-enq' });
+  const raw = new Queue('raw', {
+    connection: { host: redis.host, port: redis.port },
+    prefix: 'bench-enq',
+  });
   await raw.waitUntilReady();
   const samples: EnqueueResult['samples'] = [];
   const slice = Math.ceil(opts.jobs / opts.rounds);
@@ -110,10 +146,21 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
         const t0 = now();
         for (let i = 0; i < slice; i++) {
           if (contender === 'raw') await raw.add('backup', backupData(i));
-          else if (contender === 'rawWithIds') await raw.add('backup', backupData(i), { jobId: randomUUID() });
-          else await jobs.enqueue({ name: contender === 'nestjsJobs' ? 'backup' : 'unvalidated', data: backupData(i) });
+          else if (contender === 'rawWithIds')
+            await raw.add('backup', backupData(i), { jobId: randomUUID() });
+          else
+            await jobs.enqueue({
+              name: contender === 'nestjsJobs' ? 'backup' : 'unvalidated',
+              data: backupData(i),
+            });
         }
-        samples.push({ mode: 'single', contender, round, jobs: slice, ms: now() - t0 });
+        samples.push({
+          mode: 'single',
+          contender,
+          round,
+          jobs: slice,
+          ms: now() - t0,
+        });
       }
     }
     for (let round = 0; round < opts.rounds; round++) {
@@ -122,12 +169,36 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
         const name = contender === 'unvalidated' ? 'unvalidated' : 'backup';
         for (let i = 0; i < slice; i += opts.batch) {
           const n = Math.min(opts.batch, slice - i);
-          if (contender === 'raw') await raw.addBulk(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k) })));
+          if (contender === 'raw')
+            await raw.addBulk(
+              Array.from({ length: n }, (_, k) => ({
+                name,
+                data: backupData(i + k),
+              })),
+            );
           else if (contender === 'rawWithIds') {
-            await raw.addBulk(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k), opts: { jobId: randomUUID() } })));
-          } else await jobs.enqueueMany(Array.from({ length: n }, (_, k) => ({ name, data: backupData(i + k) })));
+            await raw.addBulk(
+              Array.from({ length: n }, (_, k) => ({
+                name,
+                data: backupData(i + k),
+                opts: { jobId: randomUUID() },
+              })),
+            );
+          } else
+            await jobs.enqueueMany(
+              Array.from({ length: n }, (_, k) => ({
+                name,
+                data: backupData(i + k),
+              })),
+            );
         }
-        samples.push({ mode: 'bulk', contender, round, jobs: slice, ms: now() - t0 });
+        samples.push({
+          mode: 'bulk',
+          contender,
+          round,
+          jobs: slice,
+          ms: now() - t0,
+        });
       }
     }
   } finally {
@@ -138,45 +209,91 @@ export async function runEnqueue(redis: PrivateRedis, opts: { jobs: number; roun
   }
   const mode = (m: 'single' | 'bulk'): EnqueueMode => {
     const rate = (c: EnqueueContender, round?: number) => {
-      const s = samples.filter((x) => x.mode === m && x.contender === c && (round === undefined || x.round === round));
-      return (s.reduce((a, x) => a + x.jobs, 0) / s.reduce((a, x) => a + x.ms, 0)) * 1000;
+      const s = samples.filter(
+        (x) =>
+          x.mode === m &&
+          x.contender === c &&
+          (round === undefined || x.round === round),
+      );
+      return (
+        (s.reduce((a, x) => a + x.jobs, 0) / s.reduce((a, x) => a + x.ms, 0)) *
+        1000
+      );
     };
     // Ratios within a round (slices seconds apart) are steadier than ratios of totals on a shared machine.
     const ratio = (top: EnqueueContender, bottom: EnqueueContender) =>
-      median(Array.from({ length: opts.rounds }, (_, round) => rate(top, round) / rate(bottom, round)));
+      median(
+        Array.from(
+          { length: opts.rounds },
+          (_, round) => rate(top, round) / rate(bottom, round),
+        ),
+      );
     const r = rate('raw');
     const c = rate('nestjsJobs');
     const u = rate('unvalidated');
     const w = rate('rawWithIds');
     const f = (v: number) => Math.round(v).toLocaleString('en-US');
-    const ratios = { ratio: ratio('nestjsJobs', 'raw'), unvalidatedRatio: ratio('unvalidated', 'raw'), overRawWithIds: ratio('nestjsJobs', 'rawWithIds') };
+    const ratios = {
+      ratio: ratio('nestjsJobs', 'raw'),
+      unvalidatedRatio: ratio('unvalidated', 'raw'),
+      overRawWithIds: ratio('nestjsJobs', 'rawWithIds'),
+    };
     log(
       `  enqueue ${m}: raw ${f(r)}/s, raw with UUID ids ${f(w)}/s, nestjs-jobs ${f(c)}/s (${ratios.ratio.toFixed(3)} of raw, ` +
         `${ratios.overRawWithIds.toFixed(3)} of raw with ids), without payload class ${f(u)}/s (${ratios.unvalidatedRatio.toFixed(3)})`,
     );
-    return { jobs: slice * opts.rounds, rawPerSec: r, nestjsJobsPerSec: c, unvalidatedPerSec: u, rawWithIdsPerSec: w, ...ratios };
+    return {
+      jobs: slice * opts.rounds,
+      rawPerSec: r,
+      nestjsJobsPerSec: c,
+      unvalidatedPerSec: u,
+      rawWithIdsPerSec: w,
+      ...ratios,
+    };
   };
-  return { rounds: opts.rounds, validation: measureValidation(opts.jobs, opts.rounds), single: mode('single'), bulk: { ...mode('bulk'), batch: opts.batch }, samples };
+  return {
+    rounds: opts.rounds,
+    validation: measureValidation(opts.jobs, opts.rounds),
+    single: mode('single'),
+    bulk: { ...mode('bulk'), batch: opts.batch },
+    samples,
+  };
 }
 
 /** Validates the same payloads both ways, alternating slices; median µs per payload. */
 function measureValidation(jobs: number, rounds: number): ValidationCost {
   const check = new PayloadCheckCompiler().compile(BackupPayload).check;
   if (!check) throw new Error('BackupPayload should compile to the fast check');
-  const options = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
+  const options = {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  };
   const slice = Math.ceil(jobs / rounds);
   const compiled: number[] = [];
   const classic: number[] = [];
   for (let i = 0; i < 2_000; i++) check(backupData(i)); // warm-up
   for (let round = 0; round < rounds; round++) {
     let t0 = now();
-    for (let i = 0; i < slice; i++) if (!check(backupData(i))) throw new Error('valid payload rejected');
+    for (let i = 0; i < slice; i++)
+      if (!check(backupData(i))) throw new Error('valid payload rejected');
     compiled.push(((now() - t0) * 1000) / slice);
     t0 = now();
-    for (let i = 0; i < slice; i++) if (validateSync(plainToInstance(BackupPayload, backupData(i)), options).length) throw new Error('valid payload rejected');
+    for (let i = 0; i < slice; i++)
+      if (
+        validateSync(plainToInstance(BackupPayload, backupData(i)), options)
+          .length
+      )
+        throw new Error('valid payload rejected');
     classic.push(((now() - t0) * 1000) / slice);
   }
-  const result = { jobs: slice * rounds, compiledUs: median(compiled), classValidatorUs: median(classic) };
-  log(`  payload validation: compiled check ${result.compiledUs.toFixed(1)} µs, plainToInstance + validateSync ${result.classValidatorUs.toFixed(1)} µs`);
+  const result = {
+    jobs: slice * rounds,
+    compiledUs: median(compiled),
+    classValidatorUs: median(classic),
+  };
+  log(
+    `  payload validation: compiled check ${result.compiledUs.toFixed(1)} µs, plainToInstance + validateSync ${result.classValidatorUs.toFixed(1)} µs`,
+  );
   return result;
 }

@@ -1,9 +1,21 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import Redis from 'ioredis';
-import { JobHandler, JobsModule, JobService, type JobsModuleOptions } from 'nestjs-jobs';
+import {
+  JobHandler,
+  JobsModule,
+  JobService,
+  type JobsModuleOptions,
+} from 'nestjs-jobs';
 import { bootNest } from '../contenders';
-import { log, now, percentile, sleep, waitUntil, type PrivateRedis } from '../support';
+import {
+  log,
+  now,
+  percentile,
+  sleep,
+  waitUntil,
+  type PrivateRedis,
+} from '../support';
 
 export interface IsolationOptions {
   /** Urgent jobs per second, and for how long. */
@@ -46,10 +58,31 @@ const SINGLE = { default: 10 };
  * enqueue call to the start of its handler. Work is awaited time (I/O such as SSH to a device),
  * not CPU, as in NetBox's discovery and backup jobs.
  */
-export async function runIsolation(redis: PrivateRedis, options: IsolationOptions): Promise<IsolationResult> {
-  const idle = await runCase(redis, options, 'idle: high_priority:8, no slow jobs', SPLIT, false);
-  const single = await runCase(redis, options, '(i) one queue, concurrency 10', SINGLE, true);
-  const split = await runCase(redis, options, '(ii) default:2 + high_priority:8', SPLIT, true);
+export async function runIsolation(
+  redis: PrivateRedis,
+  options: IsolationOptions,
+): Promise<IsolationResult> {
+  const idle = await runCase(
+    redis,
+    options,
+    'idle: high_priority:8, no slow jobs',
+    SPLIT,
+    false,
+  );
+  const single = await runCase(
+    redis,
+    options,
+    '(i) one queue, concurrency 10',
+    SINGLE,
+    true,
+  );
+  const split = await runCase(
+    redis,
+    options,
+    '(ii) default:2 + high_priority:8',
+    SPLIT,
+    true,
+  );
   return { options, idle, single, split, p99Ratio: split.p99 / idle.p99 };
 }
 
@@ -80,8 +113,15 @@ async function runCase(
       lastSlowEnd = now();
     }
   }
-  const moduleOptions: JobsModuleOptions = { connection: redis.url, prefix: 'bench-iso', queues };
-  @Module({ imports: [JobsModule.forRoot(moduleOptions)], providers: [NetworkJobs] })
+  const moduleOptions: JobsModuleOptions = {
+    connection: redis.url,
+    prefix: 'bench-iso',
+    queues,
+  };
+  @Module({
+    imports: [JobsModule.forRoot(moduleOptions)],
+    providers: [NetworkJobs],
+  })
   class IsolationBenchModule {}
 
   const admin = new Redis(redis.url);
@@ -93,7 +133,11 @@ async function runCase(
   try {
     await sleep(300);
     const t0 = now();
-    if (slowJobs > 0) await jobs.enqueueMany(Array.from({ length: slowJobs }, () => ({ name: 'slow' })), 'default');
+    if (slowJobs > 0)
+      await jobs.enqueueMany(
+        Array.from({ length: slowJobs }, () => ({ name: 'slow' })),
+        'default',
+      );
     const enqueues: Promise<unknown>[] = [];
     const interval = 1000 / o.urgentPerSec;
     for (let i = 0; i < urgentJobs; i++) {
@@ -101,12 +145,16 @@ async function runCase(
       const due = t0 + i * interval;
       const ahead = due - now();
       if (ahead > 0) await sleep(ahead);
-      enqueues.push(jobs.enqueue({ name: 'urgent', data: { at: now(), i } }, urgentQueue));
+      enqueues.push(
+        jobs.enqueue({ name: 'urgent', data: { at: now(), i } }, urgentQueue),
+      );
     }
     await Promise.all(enqueues);
     const slowWork = (slowJobs * o.slowMs) / (queues.default ?? 1);
     await waitUntil(
-      () => waits.filter((w) => w !== undefined).length >= urgentJobs && slowDone >= slowJobs,
+      () =>
+        waits.filter((w) => w !== undefined).length >= urgentJobs &&
+        slowDone >= slowJobs,
       60_000 + 3 * slowWork,
       `${setup}: all jobs to finish`,
       20,
@@ -124,7 +172,9 @@ async function runCase(
     };
     log(
       `  isolation ${setup}: urgent wait p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)}, p99 ${result.p99.toFixed(1)}` +
-        (result.slowDrainMs !== null ? `; slow backlog drained in ${(result.slowDrainMs / 1000).toFixed(1)} s` : ''),
+        (result.slowDrainMs !== null
+          ? `; slow backlog drained in ${(result.slowDrainMs / 1000).toFixed(1)} s`
+          : ''),
     );
     return result;
   } finally {

@@ -18,7 +18,14 @@ function sample(checkpoint: number): void {
   gc!();
   gc!();
   const m = process.memoryUsage();
-  process.send!({ type: 'sample', jobs: checkpoint, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
+  process.send!({
+    type: 'sample',
+    jobs: checkpoint,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+  });
   if (checkpoint >= total) process.send!({ type: 'done' });
 }
 
@@ -34,7 +41,13 @@ class BackupHandler {
 }
 
 @Module({
-  imports: [JobsModule.forRoot({ connection: process.env.REDIS_URL!, prefix: 'bench-mem', queues: { default: 8 } })],
+  imports: [
+    JobsModule.forRoot({
+      connection: process.env.REDIS_URL!,
+      prefix: 'bench-mem',
+      queues: { default: 8 },
+    }),
+  ],
   providers: [BackupHandler],
 })
 class MemoryBenchModule {}

@@ -8,7 +8,13 @@ import '../register-paths';
 import { performance } from 'node:perf_hooks';
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
-import { bootstrapWorker, JobHandler, JobsModule, parseWorkerArgs, type QueueConfig } from 'nestjs-jobs';
+import {
+  bootstrapWorker,
+  JobHandler,
+  JobsModule,
+  parseWorkerArgs,
+  type QueueConfig,
+} from 'nestjs-jobs';
 
 /**
  * Uses `cpuMs` of this process's CPU time on the event loop, as a report built in memory would, in
@@ -71,15 +77,26 @@ export interface PoolBenchEnv {
 
 /** The queues of the pool scenarios, as the worker entry and the producer both configure them. */
 /** The handlers for those queues (`urgent`'s only when that queue is configured). */
-export function poolBenchHandlers(env: PoolBenchEnv | NodeJS.ProcessEnv): Array<typeof CpuBenchJobs | typeof UrgentBenchJobs> {
-  return Number(env.BENCH_URGENT_CONCURRENCY ?? 0) > 0 ? [CpuBenchJobs, UrgentBenchJobs] : [CpuBenchJobs];
+export function poolBenchHandlers(
+  env: PoolBenchEnv | NodeJS.ProcessEnv,
+): Array<typeof CpuBenchJobs | typeof UrgentBenchJobs> {
+  return Number(env.BENCH_URGENT_CONCURRENCY ?? 0) > 0
+    ? [CpuBenchJobs, UrgentBenchJobs]
+    : [CpuBenchJobs];
 }
 
-export function poolBenchQueues(env: PoolBenchEnv | NodeJS.ProcessEnv): Record<string, QueueConfig> {
-  const processes = env.BENCH_DEFAULT_PROCESSES ? Number(env.BENCH_DEFAULT_PROCESSES) : undefined;
+export function poolBenchQueues(
+  env: PoolBenchEnv | NodeJS.ProcessEnv,
+): Record<string, QueueConfig> {
+  const processes = env.BENCH_DEFAULT_PROCESSES
+    ? Number(env.BENCH_DEFAULT_PROCESSES)
+    : undefined;
   const urgent = Number(env.BENCH_URGENT_CONCURRENCY ?? 0);
   return {
-    default: { concurrency: Number(env.BENCH_DEFAULT_CONCURRENCY), ...(processes !== undefined && { processes }) },
+    default: {
+      concurrency: Number(env.BENCH_DEFAULT_CONCURRENCY),
+      ...(processes !== undefined && { processes }),
+    },
     ...(urgent > 0 && { urgent: { concurrency: urgent } }),
   };
 }
@@ -103,8 +120,12 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   // The process the bench forked (not one a supervisor forked: those carry --pool and watch their
   // supervisor themselves) stops when the bench goes away, even after kill -9 of the bench.
-  if (!args.includes('--pool') && process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
-  bootstrapWorker(PoolBenchWorkerModule, { ...parseWorkerArgs(args), logger: ['error', 'warn'] }).then(
+  if (!args.includes('--pool') && process.send)
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  bootstrapWorker(PoolBenchWorkerModule, {
+    ...parseWorkerArgs(args),
+    logger: ['error', 'warn'],
+  }).then(
     () => process.stdout.write(`READY ${process.pid}\n`),
     (error: Error) => {
       process.stderr.write(`${error.stack}\n`);

@@ -35,10 +35,20 @@ export interface PoolCpuResult {
  * booted and waited for until its n processes serve (workers()); the clock runs from
  * `queue.resume()` until no job is waiting or active. Process counts alternate within each round.
  */
-export async function runPoolCpu(redis: PrivateRedis, options: PoolCpuOptions, cpus: number): Promise<PoolCpuResult> {
-  const drains = new Map<number, number[]>(options.processes.map((n) => [n, []]));
-  const loads = new Map<number, number[]>(options.processes.map((n) => [n, []]));
-  const ratios = new Map<number, number[]>(options.processes.map((n) => [n, []]));
+export async function runPoolCpu(
+  redis: PrivateRedis,
+  options: PoolCpuOptions,
+  cpus: number,
+): Promise<PoolCpuResult> {
+  const drains = new Map<number, number[]>(
+    options.processes.map((n) => [n, []]),
+  );
+  const loads = new Map<number, number[]>(
+    options.processes.map((n) => [n, []]),
+  );
+  const ratios = new Map<number, number[]>(
+    options.processes.map((n) => [n, []]),
+  );
   const admin = new Redis(redis.url);
   try {
     for (let round = 0; round < options.rounds; round++) {
@@ -49,10 +59,13 @@ export async function runPoolCpu(redis: PrivateRedis, options: PoolCpuOptions, c
         const ms = await drainOnce(redis, options, n, round);
         drains.get(n)!.push(ms);
         thisRound.set(n, ms);
-        log(`  round ${round + 1}, processes ${n}: ${options.jobs} jobs in ${(ms / 1000).toFixed(2)} s (${Math.round((options.jobs * 1000) / ms)} jobs/s)`);
+        log(
+          `  round ${round + 1}, processes ${n}: ${options.jobs} jobs in ${(ms / 1000).toFixed(2)} s (${Math.round((options.jobs * 1000) / ms)} jobs/s)`,
+        );
       }
       const base = thisRound.get(options.processes[0])!;
-      for (const n of options.processes) ratios.get(n)!.push(base / thisRound.get(n)!);
+      for (const n of options.processes)
+        ratios.get(n)!.push(base / thisRound.get(n)!);
     }
   } finally {
     await admin.flushall();
@@ -63,35 +76,71 @@ export async function runPoolCpu(redis: PrivateRedis, options: PoolCpuOptions, c
     cpus,
     cases: options.processes.map((n) => {
       const drainMs = median(drains.get(n)!);
-      return { processes: n, drainMs, drainsMs: drains.get(n)!, loadavg: loads.get(n)!, jobsPerSec: (options.jobs * 1000) / drainMs, speedup: median(ratios.get(n)!) };
+      return {
+        processes: n,
+        drainMs,
+        drainsMs: drains.get(n)!,
+        loadavg: loads.get(n)!,
+        jobsPerSec: (options.jobs * 1000) / drainMs,
+        speedup: median(ratios.get(n)!),
+      };
     }),
   };
 }
 
-async function drainOnce(redis: PrivateRedis, o: PoolCpuOptions, processes: number, round: number): Promise<number> {
+async function drainOnce(
+  redis: PrivateRedis,
+  o: PoolCpuOptions,
+  processes: number,
+  round: number,
+): Promise<number> {
   const prefix = `bench-pool-cpu-${processes}-${round}`;
-  const setup = { defaultConcurrency: 1, defaultProcesses: processes, urgentConcurrency: 0 };
+  const setup = {
+    defaultConcurrency: 1,
+    defaultProcesses: processes,
+    urgentConcurrency: 0,
+  };
   const producer = await startProducer(redis, prefix, setup);
   let worker: PoolWorker | undefined;
   try {
     const queue = producer.queue('default');
     await queue.pause();
     for (let i = 0; i < o.jobs; i += 500) {
-      await producer.jobs.enqueueMany(Array.from({ length: Math.min(500, o.jobs - i) }, () => ({ name: 'cpu', data: { ms: o.jobMs } })), 'default');
+      await producer.jobs.enqueueMany(
+        Array.from({ length: Math.min(500, o.jobs - i) }, () => ({
+          name: 'cpu',
+          data: { ms: o.jobMs },
+        })),
+        'default',
+      );
     }
     worker = await startWorker(redis, prefix, setup, producer);
     const started = now();
     await queue.resume();
     const deadline = started + 60_000 + 3 * o.jobs * o.jobMs;
     for (;;) {
-      const left = await queue.getJobCountByTypes('wait', 'prioritized', 'delayed', 'active');
+      const left = await queue.getJobCountByTypes(
+        'wait',
+        'prioritized',
+        'delayed',
+        'active',
+      );
       if (left === 0) break;
-      if (now() > deadline) throw new Error(`pool-cpu: ${left} of ${o.jobs} jobs left after ${((now() - started) / 1000).toFixed(0)} s with ${processes} process(es)`);
+      if (now() > deadline)
+        throw new Error(
+          `pool-cpu: ${left} of ${o.jobs} jobs left after ${((now() - started) / 1000).toFixed(0)} s with ${processes} process(es)`,
+        );
       await sleep(20);
     }
     const ms = now() - started;
-    const { completed, failed } = await queue.getJobCounts('completed', 'failed');
-    if (completed !== o.jobs) throw new Error(`pool-cpu: ${completed} of ${o.jobs} jobs completed (${failed} failed) with ${processes} process(es)`);
+    const { completed, failed } = await queue.getJobCounts(
+      'completed',
+      'failed',
+    );
+    if (completed !== o.jobs)
+      throw new Error(
+        `pool-cpu: ${completed} of ${o.jobs} jobs completed (${failed} failed) with ${processes} process(es)`,
+      );
     return ms;
   } finally {
     await worker?.stop();

@@ -5,10 +5,19 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { getQueueToken, JobsModule, JobService, type WorkerInfo } from 'nestjs-jobs';
+import {
+  getQueueToken,
+  JobsModule,
+  JobService,
+  type WorkerInfo,
+} from 'nestjs-jobs';
 import { bootNest } from '../contenders';
 import { sleep, type PrivateRedis } from '../support';
-import { poolBenchHandlers, poolBenchQueues, type PoolBenchEnv } from './pool-child';
+import {
+  poolBenchHandlers,
+  poolBenchQueues,
+  type PoolBenchEnv,
+} from './pool-child';
 
 /** Heartbeats every 250 ms, so workers() shows a new process within a quarter of a second. */
 const HEARTBEAT_MS = 250;
@@ -30,25 +39,50 @@ export interface PoolProducer {
   close(): Promise<void>;
 }
 
-const envFor = (redis: PrivateRedis, prefix: string, s: PoolSetup): PoolBenchEnv => ({
+const envFor = (
+  redis: PrivateRedis,
+  prefix: string,
+  s: PoolSetup,
+): PoolBenchEnv => ({
   BENCH_REDIS_URL: redis.url,
   BENCH_PREFIX: prefix,
   BENCH_DEFAULT_CONCURRENCY: String(s.defaultConcurrency),
-  ...(s.defaultProcesses !== undefined && { BENCH_DEFAULT_PROCESSES: String(s.defaultProcesses) }),
+  ...(s.defaultProcesses !== undefined && {
+    BENCH_DEFAULT_PROCESSES: String(s.defaultProcesses),
+  }),
   BENCH_URGENT_CONCURRENCY: String(s.urgentConcurrency),
   BENCH_HEARTBEAT_MS: String(HEARTBEAT_MS),
 });
 
 /** A Nest app with the same queues and job names as the workers, serving none of them. */
-export async function startProducer(redis: PrivateRedis, prefix: string, setup: PoolSetup): Promise<PoolProducer> {
-  const env = { ...envFor(redis, prefix, setup), BENCH_DEFAULT_PROCESSES: undefined };
+export async function startProducer(
+  redis: PrivateRedis,
+  prefix: string,
+  setup: PoolSetup,
+): Promise<PoolProducer> {
+  const env = {
+    ...envFor(redis, prefix, setup),
+    BENCH_DEFAULT_PROCESSES: undefined,
+  };
   @Module({
-    imports: [JobsModule.forRoot({ connection: redis.url, prefix, workers: false, heartbeatIntervalMs: HEARTBEAT_MS, queues: poolBenchQueues(env) })],
+    imports: [
+      JobsModule.forRoot({
+        connection: redis.url,
+        prefix,
+        workers: false,
+        heartbeatIntervalMs: HEARTBEAT_MS,
+        queues: poolBenchQueues(env),
+      }),
+    ],
     providers: poolBenchHandlers(env),
   })
   class PoolBenchProducerModule {}
   const nest = await bootNest(PoolBenchProducerModule);
-  return { jobs: nest.app.get(JobService), queue: (name) => nest.app.get<Queue>(getQueueToken(name)), close: () => nest.close() };
+  return {
+    jobs: nest.app.get(JobService),
+    queue: (name) => nest.app.get<Queue>(getQueueToken(name)),
+    close: () => nest.close(),
+  };
 }
 
 /** The worker entry the bench forked, and the processes it serves with. */
@@ -65,7 +99,12 @@ export interface PoolWorker {
  * pool, `defaultProcesses` serving `default` alone plus one for `urgent`; without, the child itself
  * serving both. Boot time is not part of any measurement.
  */
-export async function startWorker(redis: PrivateRedis, prefix: string, setup: PoolSetup, producer: PoolProducer): Promise<PoolWorker> {
+export async function startWorker(
+  redis: PrivateRedis,
+  prefix: string,
+  setup: PoolSetup,
+  producer: PoolProducer,
+): Promise<PoolWorker> {
   const child = fork(path.join(__dirname, 'pool-child.js'), [], {
     env: { ...process.env, ...envFor(redis, prefix, setup) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -74,7 +113,9 @@ export async function startWorker(redis: PrivateRedis, prefix: string, setup: Po
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-4_000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => resolve()),
+  );
   let seen: WorkerInfo[] = [];
   const stop = async () => {
     // SIGTERM: the supervisor drains its processes; SIGKILL after a deadline, then any pool process
@@ -92,18 +133,31 @@ export async function startWorker(redis: PrivateRedis, prefix: string, setup: Po
     const deadline = Date.now() + BOOT_TIMEOUT_MS;
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`pool bench worker exited (${child.exitCode ?? child.signalCode}) before serving:\n${out}`);
+        throw new Error(
+          `pool bench worker exited (${child.exitCode ?? child.signalCode}) before serving:\n${out}`,
+        );
       }
-      if (Date.now() > deadline) throw new Error(`pool bench worker not serving within ${BOOT_TIMEOUT_MS / 1000} s:\n${out}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `pool bench worker not serving within ${BOOT_TIMEOUT_MS / 1000} s:\n${out}`,
+        );
       const all = await producer.jobs.workers().catch(() => [] as WorkerInfo[]);
       const mine =
-        setup.defaultProcesses === undefined ? all.filter((w) => w.pid === pid) : all.filter((w) => w.pool?.includes(`:${pid}:`));
+        setup.defaultProcesses === undefined
+          ? all.filter((w) => w.pid === pid)
+          : all.filter((w) => w.pool?.includes(`:${pid}:`));
       seen = mine;
-      const onDefault = mine.filter((w) => w.queues.join() === 'default').length;
+      const onDefault = mine.filter(
+        (w) => w.queues.join() === 'default',
+      ).length;
       const ready =
         setup.defaultProcesses === undefined
-          ? mine.length === 1 && mine[0].queues.includes('default') && (setup.urgentConcurrency === 0 || mine[0].queues.includes('urgent'))
-          : onDefault === setup.defaultProcesses && (setup.urgentConcurrency === 0 || mine.some((w) => w.queues.join() === 'urgent'));
+          ? mine.length === 1 &&
+            mine[0].queues.includes('default') &&
+            (setup.urgentConcurrency === 0 || mine[0].queues.includes('urgent'))
+          : onDefault === setup.defaultProcesses &&
+            (setup.urgentConcurrency === 0 ||
+              mine.some((w) => w.queues.join() === 'urgent'));
       if (ready) return { child, serving: mine, output: () => out, stop };
       await sleep(100);
     }

@@ -21,7 +21,12 @@ class NoopJobs {
   imports: [
     JobsModule.forRoot({
       prefix: process.env.BENCH_PREFIX!,
-      queues: Object.fromEntries(SCALEOUT_QUEUES.map((q) => [q, { concurrency: CONCURRENCY, retention: { completed: true } }])),
+      queues: Object.fromEntries(
+        SCALEOUT_QUEUES.map((q) => [
+          q,
+          { concurrency: CONCURRENCY, retention: { completed: true } },
+        ]),
+      ),
     }),
   ],
   providers: [NoopJobs],
@@ -32,7 +37,10 @@ if (require.main === module) {
   bootNest(ScaleoutWorkerModule).then(
     (app) => {
       process.stdout.write('READY\n');
-      process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+      process.once(
+        'SIGTERM',
+        () => void app.close().then(() => process.exit(0)),
+      );
     },
     (error) => {
       process.stderr.write(`${(error as Error).stack}\n`);

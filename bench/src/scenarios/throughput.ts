@@ -1,7 +1,22 @@
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { CONTENDERS, queueNameFor, startConsumer, type ContenderId } from '../contenders';
-import { commandStats, log, median, now, rotate, sleep, sum, waitUntil, type PrivateRedis } from '../support';
+import {
+  CONTENDERS,
+  queueNameFor,
+  startConsumer,
+  type ContenderId,
+} from '../contenders';
+import {
+  commandStats,
+  log,
+  median,
+  now,
+  rotate,
+  sleep,
+  sum,
+  waitUntil,
+  type PrivateRedis,
+} from '../support';
 
 export interface ThroughputRun {
   contender: ContenderId;
@@ -49,13 +64,23 @@ const WARM_UP_JOBS = 3_000;
  * freshly flushed Redis: load `jobs` no-op jobs into a paused queue with addBulk, boot the
  * consumer, then time from resume until the queue is empty.
  */
-export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; rounds: number; concurrencies: number[] }): Promise<ThroughputResult> {
+export async function runThroughput(
+  redis: PrivateRedis,
+  opts: { jobs: number; rounds: number; concurrencies: number[] },
+): Promise<ThroughputResult> {
   const runs: ThroughputRun[] = [];
   const admin = new Redis(redis.url);
   try {
     // One unmeasured run per contender first: whoever ran first would otherwise pay for warming
     // up the JIT on BullMQ's code paths that all three share.
-    for (const { id } of CONTENDERS) await runOnce(redis, admin, id, opts.concurrencies[0], Math.min(opts.jobs, WARM_UP_JOBS));
+    for (const { id } of CONTENDERS)
+      await runOnce(
+        redis,
+        admin,
+        id,
+        opts.concurrencies[0],
+        Math.min(opts.jobs, WARM_UP_JOBS),
+      );
     for (const concurrency of opts.concurrencies) {
       for (let round = 0; round < opts.rounds; round++) {
         for (const { id } of rotate(CONTENDERS, round)) {
@@ -72,18 +97,40 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
     admin.disconnect();
   }
   const rows = opts.concurrencies.map((concurrency) => {
-    const rate = (id: ContenderId) => median(runs.filter((r) => r.concurrency === concurrency && r.contender === id).map((r) => r.jobsPerSec));
+    const rate = (id: ContenderId) =>
+      median(
+        runs
+          .filter((r) => r.concurrency === concurrency && r.contender === id)
+          .map((r) => r.jobsPerSec),
+      );
     // Ratios within a round (runs seconds apart) are steadier than ratios of medians on a shared machine.
     const ratio = (top: ContenderId, bottom: ContenderId) =>
       median(
         runs
           .filter((r) => r.concurrency === concurrency && r.contender === top)
-          .map((t) => t.jobsPerSec / runs.find((b) => b.concurrency === concurrency && b.contender === bottom && b.round === t.round)!.jobsPerSec),
+          .map(
+            (t) =>
+              t.jobsPerSec /
+              runs.find(
+                (b) =>
+                  b.concurrency === concurrency &&
+                  b.contender === bottom &&
+                  b.round === t.round,
+              )!.jobsPerSec,
+          ),
       );
     const of = (id: ContenderId, pick: (r: ThroughputRun) => number) =>
-      median(runs.filter((r) => r.concurrency === concurrency && r.contender === id).map(pick));
+      median(
+        runs
+          .filter((r) => r.concurrency === concurrency && r.contender === id)
+          .map(pick),
+      );
     const calls = (id: ContenderId) => of(id, (r) => r.redisCallsPerJob);
-    const per = (pick: (r: ThroughputRun) => number) => ({ raw: of('raw', pick), nestBullmq: of('nestBullmq', pick), nestjsJobs: of('nestjsJobs', pick) });
+    const per = (pick: (r: ThroughputRun) => number) => ({
+      raw: of('raw', pick),
+      nestBullmq: of('nestBullmq', pick),
+      nestjsJobs: of('nestjsJobs', pick),
+    });
     const raw = rate('raw');
     const nestBullmq = rate('nestBullmq');
     const nestjsJobs = rate('nestjsJobs');
@@ -94,7 +141,11 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
       nestjsJobs,
       cOverA: ratio('nestjsJobs', 'raw'),
       cOverB: ratio('nestjsJobs', 'nestBullmq'),
-      redisCallsPerJob: { raw: calls('raw'), nestBullmq: calls('nestBullmq'), nestjsJobs: calls('nestjsJobs') },
+      redisCallsPerJob: {
+        raw: calls('raw'),
+        nestBullmq: calls('nestBullmq'),
+        nestjsJobs: calls('nestjsJobs'),
+      },
       cpuUsPerJob: per((r) => r.cpuUsPerJob),
       redisCpuUsPerJob: per((r) => r.redisCpuUsPerJob),
     };
@@ -102,20 +153,37 @@ export async function runThroughput(redis: PrivateRedis, opts: { jobs: number; r
   return { jobs: opts.jobs, rounds: opts.rounds, runs, rows };
 }
 
-async function runOnce(redis: PrivateRedis, admin: Redis, id: ContenderId, concurrency: number, jobs: number): Promise<Omit<ThroughputRun, 'round'>> {
+async function runOnce(
+  redis: PrivateRedis,
+  admin: Redis,
+  id: ContenderId,
+  concurrency: number,
+  jobs: number,
+): Promise<Omit<ThroughputRun, 'round'>> {
   await admin.flushall();
   const prefix = `bench-tp`;
   const name = queueNameFor(id);
-  const queue = new Queue(name, { connection: { host: redis.host, port: redis.port }, prefix });
+  const queue = new Queue(name, {
+    connection: { host: redis.host, port: redis.port },
+    prefix,
+  });
   let started = 0;
   const consumer = await (async () => {
     // Paused (globally, in Redis) so the consumer can boot and connect before the clock starts.
     await queue.pause();
     for (let i = 0; i < jobs; i += LOAD_BATCH) {
       const n = Math.min(LOAD_BATCH, jobs - i);
-      await queue.addBulk(Array.from({ length: n }, () => ({ name: 'noop', data: {} })));
+      await queue.addBulk(
+        Array.from({ length: n }, () => ({ name: 'noop', data: {} })),
+      );
     }
-    return startConsumer(id, { redis, prefix, queue: name, concurrency, onJob: () => void started++ });
+    return startConsumer(id, {
+      redis,
+      prefix,
+      queue: name,
+      concurrency,
+      onJob: () => void started++,
+    });
   })();
   try {
     // Let every contender's worker reach its blocking wait for jobs before timing.
@@ -127,8 +195,19 @@ async function runOnce(redis: PrivateRedis, admin: Redis, id: ContenderId, concu
     await queue.resume();
     // Generous: a tenth of the anchor rate would still finish.
     const limit = 60_000 + jobs * 2;
-    await waitUntil(() => started >= jobs, limit, `${id} to start ${jobs} jobs`, 5);
-    await waitUntil(async () => (await queue.getJobCountByTypes('wait', 'active', 'prioritized')) === 0, 30_000, `${id} to finish`, 2);
+    await waitUntil(
+      () => started >= jobs,
+      limit,
+      `${id} to start ${jobs} jobs`,
+      5,
+    );
+    await waitUntil(
+      async () =>
+        (await queue.getJobCountByTypes('wait', 'active', 'prioritized')) === 0,
+      30_000,
+      `${id} to finish`,
+      2,
+    );
     const ms = now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const redisCpu = (await redisCpuUs(admin)) - redisCpu0;
@@ -155,6 +234,7 @@ async function runOnce(redis: PrivateRedis, admin: Redis, id: ContenderId, concu
 /** redis-server's CPU time so far (user + system), in µs. */
 async function redisCpuUs(admin: Redis): Promise<number> {
   const info = await admin.info('cpu');
-  const read = (field: string) => Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  const read = (field: string) =>
+    Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
   return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
 }

@@ -18,7 +18,10 @@ export type {
   JobsConnection,
   JobsClusterConnection,
 } from './interfaces/jobs-module-options.interface';
-export type { JobHandlerOptions, JobRepeatOptions } from './interfaces/job-handler-options.interface';
+export type {
+  JobHandlerOptions,
+  JobRepeatOptions,
+} from './interfaces/job-handler-options.interface';
 export type { JobSchedule } from './interfaces/job-schedule.interface';
 export type { WorkerInfo } from './interfaces/worker-info.interface';
 /** One queue's counts, pause state, workers, latency and last-minute throughput, from `JobService.stats()`. */

@@ -19,7 +19,12 @@ export class JobHandlerRegistry {
 
   register(handler: RegisteredJobHandler): void {
     const existing = this.handlers.get(handler.name);
-    if (existing) throw new DuplicateJobHandlerError(handler.name, existing.where, handler.where);
+    if (existing)
+      throw new DuplicateJobHandlerError(
+        handler.name,
+        existing.where,
+        handler.where,
+      );
     this.handlers.set(handler.name, handler);
   }
 

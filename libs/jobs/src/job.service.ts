@@ -33,7 +33,10 @@ export class JobService {
    * the handler's `queue` option, `default`. Rejects, having enqueued nothing, with
    * `UnknownJobError`, `UnknownQueueError`, `JobValidationError` or `JobsConnectionError`.
    */
-  enqueue<N extends string>(job: JobRequest<N>, queueName?: string): Promise<JobRef> {
+  enqueue<N extends string>(
+    job: JobRequest<N>,
+    queueName?: string,
+  ): Promise<JobRef> {
     return this.producer.enqueue(job, queueName);
   }
 

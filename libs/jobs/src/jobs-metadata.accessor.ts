@@ -9,7 +9,11 @@ export class JobsMetadataAccessor {
   constructor(private readonly reflector: Reflector) {}
 
   getJobHandlerMetadata(target: unknown): JobHandlerMetadata | undefined {
-    if (!target || (typeof target !== 'function' && typeof target !== 'object')) return undefined;
-    return this.reflector.get<JobHandlerMetadata | undefined>(JOB_HANDLER_METADATA, target as Function);
+    if (!target || (typeof target !== 'function' && typeof target !== 'object'))
+      return undefined;
+    return this.reflector.get<JobHandlerMetadata | undefined>(
+      JOB_HANDLER_METADATA,
+      target as Function,
+    );
   }
 }

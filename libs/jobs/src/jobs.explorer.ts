@@ -47,17 +47,26 @@ export class JobsExplorer implements OnModuleInit {
 
   private explore(wrapper: InstanceWrapper): void {
     const { instance, metatype } = wrapper;
-    const prototype = instance ? Object.getPrototypeOf(instance) : metatype?.prototype;
+    const prototype = instance
+      ? Object.getPrototypeOf(instance)
+      : metatype?.prototype;
     if (!prototype || prototype === Object.prototype) return;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-      const metadata = this.accessor.getJobHandlerMetadata(prototype[methodName]);
+      const metadata = this.accessor.getJobHandlerMetadata(
+        prototype[methodName],
+      );
       if (!metadata) continue;
       const where = `${(metatype as Function | undefined)?.name ?? wrapper.name}.${methodName}`;
       // A request-scoped provider has no instance to call outside an HTTP request.
       if (!wrapper.isDependencyTreeStatic() || !instance) {
-        throw new JobsConfigurationError(Messages.requestScopedHandler(metadata.name, where));
+        throw new JobsConfigurationError(
+          Messages.requestScopedHandler(metadata.name, where),
+        );
       }
-      const method = instance[methodName] as (data: unknown, ctx: unknown) => unknown;
+      const method = instance[methodName] as (
+        data: unknown,
+        ctx: unknown,
+      ) => unknown;
       this.registry.register({
         name: metadata.name,
         options: metadata.options,
@@ -80,12 +89,17 @@ export class JobsExplorer implements OnModuleInit {
    * with its own connection and prefix, so enqueued jobs and workers would part ways.
    */
   private checkQueueTokens(providers: InstanceWrapper[]): void {
-    const ours = new Map([...this.config.queues.keys()].map((name) => [getQueueToken(name), name]));
+    const ours = new Map(
+      [...this.config.queues.keys()].map((name) => [getQueueToken(name), name]),
+    );
     for (const wrapper of providers) {
-      const queue = typeof wrapper.token === 'string' ? ours.get(wrapper.token) : undefined;
+      const queue =
+        typeof wrapper.token === 'string' ? ours.get(wrapper.token) : undefined;
       const owner = wrapper.host?.metatype?.name;
       if (queue !== undefined && owner !== 'JobsModule') {
-        throw new JobsConfigurationError(Messages.queueTokenTakenOver(queue, owner ?? 'another module'));
+        throw new JobsConfigurationError(
+          Messages.queueTokenTakenOver(queue, owner ?? 'another module'),
+        );
       }
     }
   }
@@ -94,14 +108,20 @@ export class JobsExplorer implements OnModuleInit {
     const queues = this.config.queues;
     for (const handler of this.registry.all()) {
       const fail = (problem: string) => {
-        throw new JobsConfigurationError(Messages.invalidHandlerOptions(handler.name, handler.where, problem));
+        throw new JobsConfigurationError(
+          Messages.invalidHandlerOptions(handler.name, handler.where, problem),
+        );
       };
       try {
         checkHandlerOptions(handler.name, handler.options);
         if (handler.options.repeat !== undefined) {
           const repeat = toSchedulerRepeat(handler.options.repeat);
           if (typeof repeat === 'string') fail(repeat);
-          this.payloads.checkForEnqueue(handler.name, handler.options.repeat.data ?? {}, handler.options.payload);
+          this.payloads.checkForEnqueue(
+            handler.name,
+            handler.options.repeat.data ?? {},
+            handler.options.payload,
+          );
         }
       } catch (error) {
         if (error instanceof JobsConfigurationError) throw error;
@@ -110,13 +130,19 @@ export class JobsExplorer implements OnModuleInit {
       const queue = handler.options.queue;
       if (queue !== undefined && !queues.has(queue)) {
         throw new JobsConfigurationError(
-          Messages.unconfiguredQueueOption(`@JobHandler('${handler.name}') option queue on ${handler.where}`, queue, queues.keys()),
+          Messages.unconfiguredQueueOption(
+            `@JobHandler('${handler.name}') option queue on ${handler.where}`,
+            queue,
+            queues.keys(),
+          ),
         );
       }
     }
     for (const jobName of this.config.routes.keys()) {
       if (!this.registry.get(jobName)) {
-        throw new JobsConfigurationError(Messages.routeWithoutHandler(jobName, this.registry.names()));
+        throw new JobsConfigurationError(
+          Messages.routeWithoutHandler(jobName, this.registry.names()),
+        );
       }
     }
   }

@@ -16,10 +16,12 @@ export const Messages = {
   requestScopedHandler: (name: string, where: string) =>
     `@JobHandler('${name}') on ${where} is in a request-scoped provider, which has no instance outside a request. ` +
     `Make the provider singleton-scoped (the default).`,
-  invalidHandlerOptions: (name: string, where: string, problem: string) => `@JobHandler('${name}') on ${where}: ${problem}`,
+  invalidHandlerOptions: (name: string, where: string, problem: string) =>
+    `@JobHandler('${name}') on ${where}: ${problem}`,
   invalidHandlerName: (name: unknown) =>
     `@JobHandler needs a non-empty job name, got ${JSON.stringify(name)}.`,
-  payloadNotAnObject: (className: string, got: string) => `data must be an object matching ${className}, got ${got}`,
+  payloadNotAnObject: (className: string, got: string) =>
+    `data must be an object matching ${className}, got ${got}`,
   invalidPayload: (name: string, problems: string[]) =>
     `Job "${name}" has invalid data: ${problems.join('; ')}.`,
   payloadNotJson: (name: string, path: string, what: string) =>
@@ -32,12 +34,22 @@ export const Messages = {
   payloadTooLarge: (name: string, bytes: number, max: number) =>
     `Job "${name}" has ${bytes} bytes of data, more than maxPayloadBytes (${max}). ` +
     `Store large content elsewhere and pass a reference, or raise maxPayloadBytes.`,
-  invalidEnqueueOption: (name: string, option: string, value: unknown, expected: string) =>
+  invalidEnqueueOption: (
+    name: string,
+    option: string,
+    value: unknown,
+    expected: string,
+  ) =>
     `Job "${name}" has an invalid option ${option}: ${safeJson(value)}. Expected ${expected}.`,
-  inEnqueueMany: (index: number, message: string) => `jobs[${index}]: ${message}`,
+  inEnqueueMany: (index: number, message: string) =>
+    `jobs[${index}]: ${message}`,
   invalidJobRequest: (what: unknown) =>
     `enqueue() takes { name, data?, options? } with a non-empty string name, got ${safeJson(what)}.`,
-  redisUnavailable: (ms: number, detail: string, outcome = 'nothing was enqueued') =>
+  redisUnavailable: (
+    ms: number,
+    detail: string,
+    outcome = 'nothing was enqueued',
+  ) =>
     `Redis did not answer within ${ms} ms, so ${outcome} (${detail}). ` +
     `Check that Redis runs and that the connection option or REDIS_URL points at it.`,
   invalidOption: (option: string, value: unknown, expected: string) =>
@@ -45,21 +57,29 @@ export const Messages = {
   invalidQueueName: (option: string, queue: string) =>
     `JobsModule option ${option} has queue name "${queue}", which BullMQ cannot take. ` +
     `Use letters, digits, "_", "-" or "." (":" separates Redis keys).`,
-  unconfiguredQueueOption: (option: string, queue: string, configured: Iterable<string>) =>
+  unconfiguredQueueOption: (
+    option: string,
+    queue: string,
+    configured: Iterable<string>,
+  ) =>
     `${option} names queue "${queue}", which is not configured. Configured queues: ${list(configured)}. ` +
     `Add it to JobsModule.forRoot({ queues }) or name a configured queue.`,
   routeWithoutHandler: (name: string, known: Iterable<string>) =>
     `JobsModule option routes.${name} routes a job that has no @JobHandler('${name}'). ` +
     `Registered job names: ${list(known)}. Fix the name or remove the route.`,
   repeatNotAnObject: () => 'repeat must be { every } or { cron, tz? }',
-  repeatUnknownOption: (key: string) => `repeat has an unknown option "${key}"; use every, cron, tz or data`,
+  repeatUnknownOption: (key: string) =>
+    `repeat has an unknown option "${key}"; use every, cron, tz or data`,
   repeatEveryOrCron: () => 'repeat needs exactly one of every or cron',
   repeatBadInterval: (every: unknown) =>
     `repeat.every ${JSON.stringify(every)} is not an interval; use milliseconds or a string such as '30s', '5m', '1h', '1d'`,
   repeatTzWithoutCron: () => 'repeat.tz only applies to cron',
-  repeatCronNotString: () => 'repeat.cron must be a cron expression such as "0 3 * * *"',
-  repeatBadTimeZone: (tz: unknown) => `repeat.tz "${tz}" is not a time zone; use an IANA name such as "Europe/Berlin"`,
-  repeatBadCron: (cron: string, detail: string) => `repeat.cron "${cron}" is not a valid cron expression (${detail})`,
+  repeatCronNotString: () =>
+    'repeat.cron must be a cron expression such as "0 3 * * *"',
+  repeatBadTimeZone: (tz: unknown) =>
+    `repeat.tz "${tz}" is not a time zone; use an IANA name such as "Europe/Berlin"`,
+  repeatBadCron: (cron: string, detail: string) =>
+    `repeat.cron "${cron}" is not a valid cron expression (${detail})`,
   noHandlerAtWorker: (name: string) =>
     `This worker has no @JobHandler('${name}'). Deploy the handler to the processes that serve this queue.`,
   badWorkerArgument: (arg: string) =>
@@ -86,14 +106,17 @@ export const Messages = {
   poolEntryMissing: () =>
     `The pool's supervisor cannot tell which file to start its worker processes from (process.argv[1] is empty). ` +
     `Start the worker entry as "node worker.js".`,
-  invalidCancelReason: (reason: unknown) => `cancel() takes an optional reason string, got ${safeJson(reason)}.`,
+  invalidCancelReason: (reason: unknown) =>
+    `cancel() takes an optional reason string, got ${safeJson(reason)}.`,
   invalidConcurrency: (queue: string, n: unknown) =>
     `Concurrency for queue "${queue}" must be a positive integer, got ${safeJson(n)}.`,
   jobTimedOut: (ms: number) =>
     `Job timed out after ${ms} ms. Raise the handler's or the job's timeout option, or make the handler faster; ` +
     `it should also stop when ctx.signal aborts.`,
-  jobCancelled: (reason?: string) => `Job cancelled${reason ? `: ${reason}` : ''}.`,
-  jobCancelledHere: (id: string, queue: string, reason?: string) => `Job #${id} on queue "${queue}" cancelled${reason ? `: ${reason}` : ''}`,
+  jobCancelled: (reason?: string) =>
+    `Job cancelled${reason ? `: ${reason}` : ''}.`,
+  jobCancelledHere: (id: string, queue: string, reason?: string) =>
+    `Job #${id} on queue "${queue}" cancelled${reason ? `: ${reason}` : ''}`,
   badHeartbeat: (key: string, field: string, problem: string) =>
     `Worker heartbeat "${field}" in ${key} is unreadable (${problem}), so it was ignored and removed. ` +
     `Only nestjs-jobs worker processes should write to that hash; a live worker writes its entry again at its next heartbeat.`,
@@ -114,18 +137,38 @@ export const Messages = {
     `Send the body as JSON with "Content-Type: application/json", or send no body.`,
   invalidAdminPath: (path: unknown) =>
     `JobsAdminModule path ${safeJson(path)} is not a URL path. Use segments of letters, digits, "_", "-", "." or "~", such as "admin/jobs".`,
-  adminInvalidQueueParam: () => 'queue must be a queue name: 1-100 letters, digits, "_", "-" or "."',
-  adminInvalidJobIdParam: () => 'id must be a job id: no spaces, and no ":" except in repeat:<schedule>:<ms>',
-  adminInvalidStatusParam: (statuses: readonly string[]) => `status must be one of ${statuses.join(', ')}`,
-  adminParamOutOfRange: (param: string, max: number) => `${param} must be a whole number from 1 to ${max}`,
-  adminJobNotFound: (id: string) => `No queue holds a job with id "${id}". It may never have existed or been removed by retention.`,
-  adminRetryNotFailed: (id: string) => `Job "${id}" is not failed, so it cannot be retried. Only failed jobs can.`,
-  adminCancelFinished: (id: string) => `Job "${id}" has already finished, so there is nothing to cancel.`,
-  invalidJobId: (name: string, id: unknown, problem: string, chars: string, max: number, reserved: readonly string[]) =>
+  adminInvalidQueueParam: () =>
+    'queue must be a queue name: 1-100 letters, digits, "_", "-" or "."',
+  adminInvalidJobIdParam: () =>
+    'id must be a job id: no spaces, and no ":" except in repeat:<schedule>:<ms>',
+  adminInvalidStatusParam: (statuses: readonly string[]) =>
+    `status must be one of ${statuses.join(', ')}`,
+  adminParamOutOfRange: (param: string, max: number) =>
+    `${param} must be a whole number from 1 to ${max}`,
+  adminJobNotFound: (id: string) =>
+    `No queue holds a job with id "${id}". It may never have existed or been removed by retention.`,
+  adminRetryNotFailed: (id: string) =>
+    `Job "${id}" is not failed, so it cannot be retried. Only failed jobs can.`,
+  adminCancelFinished: (id: string) =>
+    `Job "${id}" has already finished, so there is nothing to cancel.`,
+  invalidJobId: (
+    name: string,
+    id: unknown,
+    problem: string,
+    chars: string,
+    max: number,
+    reserved: readonly string[],
+  ) =>
     `Job "${name}" has an invalid option jobId: ${shortJson(id)} ${problem}. ` +
     `Use 1 to ${max} ${chars}, not only digits, and none of BullMQ's key names (${reserved.join(', ')}); ` +
     `a prefix such as "order-42" avoids both.`,
-  optionTooLarge: (name: string, option: string, value: unknown, max: string, why: string) =>
+  optionTooLarge: (
+    name: string,
+    option: string,
+    value: unknown,
+    max: string,
+    why: string,
+  ) =>
     `Job "${name}" has an invalid option ${option}: ${shortJson(value)} is more than ${max}, ${why}. ` +
     `Use a smaller value.`,
   handlerThrewNonError: (value: unknown) =>
@@ -150,7 +193,8 @@ export const Messages = {
 export const Expected = {
   object: 'an object',
   oneOf: (keys: readonly string[]) => `one of ${keys.join(', ')}`,
-  oneOfTheOptions: (keys: readonly string[]) => `one of the options ${keys.join(', ')}`,
+  oneOfTheOptions: (keys: readonly string[]) =>
+    `one of the options ${keys.join(', ')}`,
   positiveInteger: 'a positive integer',
   nonNegativeInteger: 'a non-negative integer',
   nonEmptyString: 'a non-empty string',
@@ -162,19 +206,23 @@ export const Expected = {
   minAndMaxOnly: 'min and max only',
   minUpToMax: '{ min, max } with min <= max',
   limiter: '{ max, duration }',
-  processes: 'a positive integer, or { min, max } with 1 <= min <= max (optional scaleUpAfterMs, scaleDownAfterMs)',
+  processes:
+    'a positive integer, or { min, max } with 1 <= min <= max (optional scaleUpAfterMs, scaleDownAfterMs)',
   processesKey: 'min, max, scaleUpAfterMs or scaleDownAfterMs',
-  concurrencyPairs: 'queue=concurrency pairs, such as high_priority=16,default=4',
+  concurrencyPairs:
+    'queue=concurrency pairs, such as high_priority=16,default=4',
   processesPairs: 'queue=processes pairs, such as reports=2,high_priority=1..4',
   retention: '{ completed?, failed? }',
   retentionKey: 'completed or failed',
   keep: 'true (keep none), false (keep all) or { count?, age? } with non-negative numbers',
-  connection: 'a redis:// or rediss:// URL, ioredis options, or { cluster: { nodes } }',
+  connection:
+    'a redis:// or rediss:// URL, ioredis options, or { cluster: { nodes } }',
   cluster: '{ nodes: ["host:port", ...], options? }',
   clusterOptions: 'ioredis cluster options',
   hostPort: 'host:port, such as 127.0.0.1:7000',
   clusterNode: '{ host, port } or "host:port"',
-  redisUrl: 'a URL such as redis://user:password@host:6379/0 or rediss://host:6380',
+  redisUrl:
+    'a URL such as redis://user:password@host:6379/0 or rediss://host:6380',
   prefix: 'a non-empty string without spaces, such as "jobs" or "myapp"',
   workers: 'true (every queue), false (none), or a list of queue names',
   telemetry:
@@ -188,7 +236,8 @@ export const Expected = {
   withinAYear: 'a time at most a year from now',
   withUniqueKey: 'to come with a uniqueKey',
   priority: (max: number) => `an integer from 1 (highest) to ${max}`,
-  backoff: 'milliseconds, or { type: "fixed" | "exponential", delay: milliseconds }',
+  backoff:
+    'milliseconds, or { type: "fixed" | "exponential", delay: milliseconds }',
   backoffKey: 'one of type, delay, jitter',
   jitter: 'a number from 0 to 1',
   exponentialWithinAYear: (attempts: number, longest: number) =>
@@ -208,30 +257,50 @@ export const Expected = {
  * in the same words wherever it is raised. Operators grep for these: change them with care.
  */
 export const LogLines = {
-  postponedUntilRedis: (message: string) => `${message} It runs when Redis is back.`,
-  startupWorkFailed: (what: string, message: string) => `${what} failed: ${message}`,
+  postponedUntilRedis: (message: string) =>
+    `${message} It runs when Redis is back.`,
+  startupWorkFailed: (what: string, message: string) =>
+    `${what} failed: ${message}`,
   clientError: (label: string, message: string) => `${label}: ${message}`,
-  connectionLost: (label: string, message: string) => `${label}: Redis connection error: ${message}. Retrying in the background.`,
+  connectionLost: (label: string, message: string) =>
+    `${label}: Redis connection error: ${message}. Retrying in the background.`,
   connectionRestored: (label: string) => `${label}: Redis connection restored.`,
-  scheduleRemoved: (name: string, queue: string) => `Removed schedule of job "${name}" from queue "${queue}": its handler no longer repeats it here.`,
-  gaugesEmpty: (message: string) => `Queue gauges left empty for this scrape: ${message}`,
-  payloadCheckedSlowly: (payload: string, reason: string) => `Payload class ${payload} is checked by class-validator on every job: ${reason}`,
-  concurrencySet: (queue: string, concurrency: number) => `Queue "${queue}": concurrency set to ${concurrency}`,
-  workerStarted: (queue: string, concurrency: number, mode: string) => `Worker started: queue "${queue}", concurrency ${concurrency}${mode}`,
+  scheduleRemoved: (name: string, queue: string) =>
+    `Removed schedule of job "${name}" from queue "${queue}": its handler no longer repeats it here.`,
+  gaugesEmpty: (message: string) =>
+    `Queue gauges left empty for this scrape: ${message}`,
+  payloadCheckedSlowly: (payload: string, reason: string) =>
+    `Payload class ${payload} is checked by class-validator on every job: ${reason}`,
+  concurrencySet: (queue: string, concurrency: number) =>
+    `Queue "${queue}": concurrency set to ${concurrency}`,
+  workerStarted: (queue: string, concurrency: number, mode: string) =>
+    `Worker started: queue "${queue}", concurrency ${concurrency}${mode}`,
   workerStopped: (queue: string) => `Worker stopped: queue "${queue}"`,
-  poolStarted: (id: string, described: string[]) => `Pool ${id} started: ${described.join('; ')} process(es)`,
-  poolProcessServes: (pid: number | undefined, what: string) => `Pool: process ${pid} serves ${what}`,
-  poolProcessStopped: (pid: number | undefined, what: string, how: string) => `Pool: process ${pid} (${what}) stopped (${how})`,
-  poolProcessReplaced: (pid: number | undefined, what: string, how: string, ready: boolean, delayMs: number) =>
+  poolStarted: (id: string, described: string[]) =>
+    `Pool ${id} started: ${described.join('; ')} process(es)`,
+  poolProcessServes: (pid: number | undefined, what: string) =>
+    `Pool: process ${pid} serves ${what}`,
+  poolProcessStopped: (pid: number | undefined, what: string, how: string) =>
+    `Pool: process ${pid} (${what}) stopped (${how})`,
+  poolProcessReplaced: (
+    pid: number | undefined,
+    what: string,
+    how: string,
+    ready: boolean,
+    delayMs: number,
+  ) =>
     `Pool: process ${pid} (${what}) exited (${how})${ready ? '' : ' before it was ready'}; starting another in ${delayMs} ms`,
-  poolScaled: (queue: string, from: number, to: number, reason: string) => `Pool: queue "${queue}" ${from} → ${to} process(es): ${reason}`,
+  poolScaled: (queue: string, from: number, to: number, reason: string) =>
+    `Pool: queue "${queue}" ${from} → ${to} process(es): ${reason}`,
   poolStopped: (id: string) => `Pool ${id} stopped: every process has exited`,
 };
 
 /** JSON of `value`, cut to a readable length: an id or a thrown value may be megabytes long. */
 function shortJson(value: unknown, max = 200): string {
   const text = safeJson(value);
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 function safeJson(value: unknown): string {

@@ -1,7 +1,14 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { JOBS_CONFIG, JOBS_MODULE_OPTIONS, JOBS_WORKER_ROLE } from './jobs.constants';
-import { resolveJobsConfig, type WorkerProcessRole } from './config/jobs-config';
+import {
+  JOBS_CONFIG,
+  JOBS_MODULE_OPTIONS,
+  JOBS_WORKER_ROLE,
+} from './jobs.constants';
+import {
+  resolveJobsConfig,
+  type WorkerProcessRole,
+} from './config/jobs-config';
 import { JobsExplorer } from './jobs.explorer';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor';
 import { JobHandlerRegistry } from './job-handler.registry';
@@ -19,12 +26,16 @@ import { JobsMonitor } from './monitoring/jobs-monitor';
 import { ControlChannel } from './workers/control-channel';
 import { assertAsyncOptions } from './utils/async-options';
 import { ConfigurableJobsModule } from './jobs-module-definition';
-import type { JobsModuleAsyncOptions, JobsModuleOptions } from './interfaces/jobs-module-options.interface';
+import type {
+  JobsModuleAsyncOptions,
+  JobsModuleOptions,
+} from './interfaces/jobs-module-options.interface';
 
 const CORE_PROVIDERS: Provider[] = [
   {
     provide: JOBS_CONFIG,
-    useFactory: (options: JobsModuleOptions, role?: WorkerProcessRole) => resolveJobsConfig(options, process.env, role),
+    useFactory: (options: JobsModuleOptions, role?: WorkerProcessRole) =>
+      resolveJobsConfig(options, process.env, role),
     // Present only in a process that bootstrapWorker started.
     inject: [JOBS_MODULE_OPTIONS, { token: JOBS_WORKER_ROLE, optional: true }],
   },
@@ -64,7 +75,10 @@ export class JobsModule extends ConfigurableJobsModule {
    * `@InjectQueue(name)` works for every queue in `options.queues`.
    */
   static forRoot(options: JobsModuleOptions = {}): DynamicModule {
-    return super.forRoot({ ...options, queueNames: Object.keys(options?.queues ?? {}) });
+    return super.forRoot({
+      ...options,
+      queueNames: Object.keys(options?.queues ?? {}),
+    });
   }
 
   /**

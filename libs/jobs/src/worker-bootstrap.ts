@@ -1,12 +1,27 @@
-import { Logger, Module, type DynamicModule, type INestApplicationContext, type LoggerService, type LogLevel } from '@nestjs/common';
+import {
+  Logger,
+  Module,
+  type DynamicModule,
+  type INestApplicationContext,
+  type LoggerService,
+  type LogLevel,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JobsConfigurationError } from './errors/jobs-configuration.error';
 import { Messages } from './jobs.messages';
 import { JOBS_WORKER_ROLE } from './jobs.constants';
-import { parseProcessesSpec, type WorkerProcessRole } from './config/jobs-config';
+import {
+  parseProcessesSpec,
+  type WorkerProcessRole,
+} from './config/jobs-config';
 import type { QueueProcesses } from './interfaces/jobs-module-options.interface';
 import { ProcessPoolSupervisor } from './pool/process-pool.supervisor';
-import { POOL_ARGUMENT, reportBootFailure, reportReady, watchSupervisor } from './pool/pool-child';
+import {
+  POOL_ARGUMENT,
+  reportBootFailure,
+  reportReady,
+  watchSupervisor,
+} from './pool/pool-child';
 
 /** What one worker process serves. */
 export interface WorkerProcessOptions {
@@ -35,27 +50,50 @@ export function parseWorkerArgs(argv: string[]): WorkerProcessOptions {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const flag = /^(--[a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!flag && arg.startsWith('-')) throw new JobsConfigurationError(Messages.badWorkerArgument(arg));
+    if (!flag && arg.startsWith('-'))
+      throw new JobsConfigurationError(Messages.badWorkerArgument(arg));
     if (!flag) {
       queues.push(...arg.split(',').filter(Boolean));
       continue;
     }
     const [, name, inline] = flag;
-    if (name !== '--concurrency' && name !== '--processes' && name !== POOL_ARGUMENT) throw new JobsConfigurationError(Messages.badWorkerArgument(arg));
+    if (
+      name !== '--concurrency' &&
+      name !== '--processes' &&
+      name !== POOL_ARGUMENT
+    )
+      throw new JobsConfigurationError(Messages.badWorkerArgument(arg));
     const value = inline ?? argv[++i] ?? '';
     if (name === POOL_ARGUMENT) {
       pool = value;
       continue;
     }
     const [queue, n, extra] = value.split('=');
-    const parsed = name === '--processes' ? parseProcessesSpec(n ?? '') : /^\d+$/.test(n ?? '') ? Number(n) : undefined;
-    if (!queue || extra !== undefined || parsed === undefined || (typeof parsed === 'number' && parsed < 1)) {
-      throw new JobsConfigurationError(Messages.badWorkerArgument(`${name} ${value}`.trim()));
+    const parsed =
+      name === '--processes'
+        ? parseProcessesSpec(n ?? '')
+        : /^\d+$/.test(n ?? '')
+          ? Number(n)
+          : undefined;
+    if (
+      !queue ||
+      extra !== undefined ||
+      parsed === undefined ||
+      (typeof parsed === 'number' && parsed < 1)
+    ) {
+      throw new JobsConfigurationError(
+        Messages.badWorkerArgument(`${name} ${value}`.trim()),
+      );
     }
     if (name === '--processes') processes[queue] = parsed;
     else concurrency[queue] = parsed as number;
   }
-  return { queues, concurrency, ...(Object.keys(processes).length > 0 && { processes }), ...(pool !== undefined && { pool }) };
+  return {
+    queues,
+    concurrency,
+    ...(Object.keys(processes).length > 0 && { processes }),
+    ...(pool !== undefined && { pool }),
+  };
 }
 
 /** Hands the worker entry's choices to `JobsModule` through DI (never through `process.env`). */
@@ -90,7 +128,10 @@ class JobsWorkerProcessModule {}
  * // worker.ts
  * bootstrapWorker(AppModule, parseWorkerArgs(process.argv.slice(2)));
  */
-export async function bootstrapWorker(module: unknown, options: WorkerProcessOptions = {}): Promise<INestApplicationContext> {
+export async function bootstrapWorker(
+  module: unknown,
+  options: WorkerProcessOptions = {},
+): Promise<INestApplicationContext> {
   const role: WorkerProcessRole = {
     queues: [...new Set(options.queues ?? [])],
     concurrency: options.concurrency ?? {},
@@ -100,8 +141,14 @@ export async function bootstrapWorker(module: unknown, options: WorkerProcessOpt
   let app: INestApplicationContext;
   try {
     app = await NestFactory.createApplicationContext(
-      { module: JobsWorkerProcessModule, imports: [module as DynamicModule, JobsWorkerRoleModule.forRole(role)] },
-      { ...(options.logger !== undefined && { logger: options.logger }), abortOnError: false },
+      {
+        module: JobsWorkerProcessModule,
+        imports: [module as DynamicModule, JobsWorkerRoleModule.forRole(role)],
+      },
+      {
+        ...(options.logger !== undefined && { logger: options.logger }),
+        abortOnError: false,
+      },
     );
   } catch (error) {
     if (role.pool) reportBootFailure(error);

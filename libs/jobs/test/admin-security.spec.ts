@@ -1,6 +1,10 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { createAdminTokenCheck, JobsAdminModule, JobsConfigurationError } from 'nestjs-jobs';
+import {
+  createAdminTokenCheck,
+  JobsAdminModule,
+  JobsConfigurationError,
+} from 'nestjs-jobs';
 import { JobsAdminAuth } from '../src/admin/jobs-admin-auth';
 import { redisUrl } from './support/test-app';
 import { createHttpApp, type HttpTestApp } from './support/http-app';
@@ -17,13 +21,21 @@ describe('JobsAdminModule security (REST, real Redis)', () => {
   const api = () => request(t.url);
 
   /** Every key under the app's prefix and each queue's paused flag: equal before and after proves nothing changed. */
-  async function snapshot(): Promise<{ keys: string[]; paused: boolean[]; counts: unknown[] }> {
+  async function snapshot(): Promise<{
+    keys: string[];
+    paused: boolean[];
+    counts: unknown[];
+  }> {
     const redis = new Redis(redisUrl());
     try {
       // The heartbeat hash is rewritten every interval whatever the request does; no workers here, so it is absent.
       const keys = (await redis.keys(`${t.prefix}:*`)).sort();
       const stats = await t.jobs.stats();
-      return { keys, paused: stats.map((s) => s.paused), counts: stats.map((s) => s.counts) };
+      return {
+        keys,
+        paused: stats.map((s) => s.paused),
+        counts: stats.map((s) => s.counts),
+      };
     } finally {
       redis.disconnect();
     }
@@ -33,7 +45,10 @@ describe('JobsAdminModule security (REST, real Redis)', () => {
     // No workers: jobs stay waiting, so any change would be one a request made.
     t = await createHttpApp(
       { queues: { default: 1, idle: 1 }, workers: false },
-      { imports: [JobsAdminModule.register({ path: 'ops/jobs', token: TOKEN })], providers: [MonitoringHandlers] },
+      {
+        imports: [JobsAdminModule.register({ path: 'ops/jobs', token: TOKEN })],
+        providers: [MonitoringHandlers],
+      },
     );
   });
 
@@ -47,9 +62,16 @@ describe('JobsAdminModule security (REST, real Redis)', () => {
     const basic = `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`;
     const attempts = [
       api().post(`${BASE}/queues/idle/pause`).set('Authorization', basic),
-      api().post(`${BASE}/queues/idle/pause`).set('Cookie', `token=${TOKEN}; authorization=Bearer%20${TOKEN}`),
-      api().post(`${BASE}/queues/idle/pause?token=${TOKEN}&access_token=${TOKEN}`),
-      api().post(`${BASE}/jobs/${job.id}/cancel`).set('Cookie', `Authorization=Bearer ${TOKEN}`).send({ reason: 'x' }),
+      api()
+        .post(`${BASE}/queues/idle/pause`)
+        .set('Cookie', `token=${TOKEN}; authorization=Bearer%20${TOKEN}`),
+      api().post(
+        `${BASE}/queues/idle/pause?token=${TOKEN}&access_token=${TOKEN}`,
+      ),
+      api()
+        .post(`${BASE}/jobs/${job.id}/cancel`)
+        .set('Cookie', `Authorization=Bearer ${TOKEN}`)
+        .send({ reason: 'x' }),
     ];
     for (const attempt of attempts) expect((await attempt).status).toBe(401);
     expect(await snapshot()).toEqual(before);
@@ -60,15 +82,37 @@ describe('JobsAdminModule security (REST, real Redis)', () => {
     const job = await t.jobs.enqueue({ name: 'ok' }, 'idle');
     const before = await snapshot();
     const refused = [
-      api().post(`${BASE}/jobs/${job.id}/cancel`).set(auth).type('form').send('reason=cross-site'),
-      api().post(`${BASE}/jobs/${job.id}/cancel`).set(auth).set('Content-Type', 'text/plain').send('{"reason":"x"}'),
-      api().post(`${BASE}/jobs/${job.id}/cancel`).set(auth).field('reason', 'multipart'),
-      api().post(`${BASE}/queues/idle/pause`).set(auth).type('form').send('a=1'),
-      api().post(`${BASE}/queues/idle/pause`).set(auth).set('Content-Type', 'text/plain').send('x'),
+      api()
+        .post(`${BASE}/jobs/${job.id}/cancel`)
+        .set(auth)
+        .type('form')
+        .send('reason=cross-site'),
+      api()
+        .post(`${BASE}/jobs/${job.id}/cancel`)
+        .set(auth)
+        .set('Content-Type', 'text/plain')
+        .send('{"reason":"x"}'),
+      api()
+        .post(`${BASE}/jobs/${job.id}/cancel`)
+        .set(auth)
+        .field('reason', 'multipart'),
+      api()
+        .post(`${BASE}/queues/idle/pause`)
+        .set(auth)
+        .type('form')
+        .send('a=1'),
+      api()
+        .post(`${BASE}/queues/idle/pause`)
+        .set(auth)
+        .set('Content-Type', 'text/plain')
+        .send('x'),
     ];
     for (const attempt of refused) {
       const res = await attempt;
-      expect([res.status, res.body.message]).toEqual([415, expect.stringMatching(/application\/json/)]);
+      expect([res.status, res.body.message]).toEqual([
+        415,
+        expect.stringMatching(/application\/json/),
+      ]);
     }
     expect(await snapshot()).toEqual(before);
     expect((await t.jobs.get(job.id))?.status).toBe('waiting');
@@ -77,7 +121,12 @@ describe('JobsAdminModule security (REST, real Redis)', () => {
   it('still takes JSON bodies and bodiless POSTs with the token', async () => {
     const job = await t.jobs.enqueue({ name: 'ok' }, 'idle');
     await api().post(`${BASE}/queues/idle/pause`).set(auth).expect(200);
-    await api().post(`${BASE}/queues/idle/resume`).set(auth).set('Content-Type', 'application/json').send({}).expect(200);
+    await api()
+      .post(`${BASE}/queues/idle/resume`)
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send({})
+      .expect(200);
     await api()
       .post(`${BASE}/jobs/${job.id}/cancel`)
       .set(auth)
@@ -103,16 +152,26 @@ describe('JobsAdminModule token length', () => {
       expect(message).toMatch(/openssl rand/);
       expect(message).not.toContain(token);
     }
-    expect(() => JobsAdminModule.register({ token: '1234567890abcdef' })).not.toThrow();
+    expect(() =>
+      JobsAdminModule.register({ token: '1234567890abcdef' }),
+    ).not.toThrow();
   });
 
   it('refuses a short token where registerAsync and a dashboard check it: JobsAdminAuth', () => {
     // registerAsync's token reaches JobsAdminAuth's constructor at boot; the demo's dashboard builds one too.
-    expect(() => new JobsAdminAuth({ token: 'too-short' })).toThrow(JobsConfigurationError);
-    expect(() => new JobsAdminAuth({ token: 'too-short' })).toThrow(/at least 16 characters/);
-    expect(new JobsAdminAuth({ token: TOKEN }).check(`Bearer ${TOKEN}`)).toBe('ok');
+    expect(() => new JobsAdminAuth({ token: 'too-short' })).toThrow(
+      JobsConfigurationError,
+    );
+    expect(() => new JobsAdminAuth({ token: 'too-short' })).toThrow(
+      /at least 16 characters/,
+    );
+    expect(new JobsAdminAuth({ token: TOKEN }).check(`Bearer ${TOKEN}`)).toBe(
+      'ok',
+    );
     // The public check a dashboard uses (createAdminTokenCheck) applies the same rule.
-    expect(() => createAdminTokenCheck('too-short')).toThrow(/at least 16 characters/);
+    expect(() => createAdminTokenCheck('too-short')).toThrow(
+      /at least 16 characters/,
+    );
     expect(createAdminTokenCheck(TOKEN)(`Bearer ${TOKEN}`)).toBe('ok');
     expect(createAdminTokenCheck(TOKEN)(`Bearer ${TOKEN}x`)).toBe('wrong');
   });

@@ -8,7 +8,10 @@ describe('cancelling', () => {
     const t = await createJobsApp({ workers: false }, [Handlers]);
     try {
       const waiting = await t.jobs.enqueue({ name: 'quick' });
-      const delayed = await t.jobs.enqueue({ name: 'quick', options: { delay: 60_000 } });
+      const delayed = await t.jobs.enqueue({
+        name: 'quick',
+        options: { delay: 60_000 },
+      });
       expect(await t.jobs.cancel(waiting.id)).toBe('removed');
       expect(await t.jobs.cancel(delayed.id, 'not needed')).toBe('removed');
       expect(await t.jobs.get(waiting.id)).toBeNull();
@@ -23,7 +26,9 @@ describe('cancelling', () => {
     const t = await createJobsApp({ workers: false }, [Handlers]);
     try {
       const ref = await t.jobs.enqueue({ name: 'quick' });
-      await expect(t.jobs.cancel(ref.id, 42 as any)).rejects.toThrow('cancel() takes an optional reason string, got 42.');
+      await expect(t.jobs.cancel(ref.id, 42 as any)).rejects.toThrow(
+        'cancel() takes an optional reason string, got 42.',
+      );
       expect((await t.jobs.get(ref.id))?.status).toBe('waiting');
     } finally {
       await t.close();

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { JobHandler, JobsConfigurationError, JobsModule, type JobsModuleOptions } from 'nestjs-jobs';
+import {
+  JobHandler,
+  JobsConfigurationError,
+  JobsModule,
+  type JobsModuleOptions,
+} from 'nestjs-jobs';
 import { redisUrl, uniquePrefix } from './support/test-app';
 
 // Boot-time errors on a real Redis; the option checks themselves are unit-tested in src/jobs-config.spec.ts.
@@ -16,7 +21,14 @@ describe('JobsModule start-up', () => {
 
   const boot = async (options: JobsModuleOptions) => {
     const moduleRef = await Test.createTestingModule({
-      imports: [JobsModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix(), workers: false, ...options })],
+      imports: [
+        JobsModule.forRoot({
+          connection: redisUrl(),
+          prefix: uniquePrefix(),
+          workers: false,
+          ...options,
+        }),
+      ],
       providers: [Jobs],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
@@ -34,20 +46,28 @@ describe('JobsModule start-up', () => {
   });
 
   it('fails when a route names a job that has no handler', async () => {
-    await expect(boot({ queues: { high_priority: 1 }, routes: { bakup: 'default' } })).rejects.toThrow(
+    await expect(
+      boot({ queues: { high_priority: 1 }, routes: { bakup: 'default' } }),
+    ).rejects.toThrow(
       /routes\.bakup routes a job that has no @JobHandler\('bakup'\)\. Registered job names: backup/,
     );
   });
 
   it('fails on bad module options before anything connects', async () => {
-    await expect(boot({ queues: { high_priority: -2 } })).rejects.toThrow(JobsConfigurationError);
+    await expect(boot({ queues: { high_priority: -2 } })).rejects.toThrow(
+      JobsConfigurationError,
+    );
   });
 
   it('boots with forRootAsync and a factory', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         JobsModule.forRootAsync({
-          useFactory: async () => ({ connection: redisUrl(), prefix: uniquePrefix(), queues: { high_priority: 3 } }),
+          useFactory: async () => ({
+            connection: redisUrl(),
+            prefix: uniquePrefix(),
+            queues: { high_priority: 3 },
+          }),
           queueNames: ['high_priority'],
         }),
       ],
@@ -57,7 +77,10 @@ describe('JobsModule start-up', () => {
     await app.init();
     try {
       const { JobService } = await import('nestjs-jobs');
-      expect(app.get(JobService).queueNames().sort()).toEqual(['default', 'high_priority']);
+      expect(app.get(JobService).queueNames().sort()).toEqual([
+        'default',
+        'high_priority',
+      ]);
     } finally {
       await app.close();
     }

@@ -2,7 +2,12 @@ import { startPrivateRedis } from '../../../scripts/private-redis';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import * as net from 'node:net';
-import { JobHandler, JobsConnectionError, JobsModule, JobService } from 'nestjs-jobs';
+import {
+  JobHandler,
+  JobsConnectionError,
+  JobsModule,
+  JobService,
+} from 'nestjs-jobs';
 import { uniquePrefix } from './support/test-app';
 
 @Injectable()
@@ -44,12 +49,18 @@ describe('Redis unreachable', () => {
       const error = await jobs.enqueue({ name: 'ping' }).catch((e) => e);
       const elapsed = Date.now() - started;
       expect(error).toBeInstanceOf(JobsConnectionError);
-      expect(error.message).toMatch(/^Redis did not answer within 800 ms, so nothing was enqueued/);
-      expect(error.message).toMatch(/Check that Redis runs and that the connection option or REDIS_URL points at it/);
+      expect(error.message).toMatch(
+        /^Redis did not answer within 800 ms, so nothing was enqueued/,
+      );
+      expect(error.message).toMatch(
+        /Check that Redis runs and that the connection option or REDIS_URL points at it/,
+      );
       // Bounded: the deadline, not forever. Generous upper bound for a loaded machine.
       expect(elapsed).toBeGreaterThanOrEqual(700);
       expect(elapsed).toBeLessThan(10_000);
-      await expect(jobs.get('any')).rejects.toThrow(/so the job could not be read/);
+      await expect(jobs.get('any')).rejects.toThrow(
+        /so the job could not be read/,
+      );
     } finally {
       await app.close();
     }
@@ -63,7 +74,12 @@ describe('Redis unreachable', () => {
     admin.disconnect();
     try {
       const moduleRef = await Test.createTestingModule({
-        imports: [JobsModule.forRoot({ connection: `redis://:${encodeURIComponent('s3cret pass')}@127.0.0.1:${redis.port}`, prefix: uniquePrefix() })],
+        imports: [
+          JobsModule.forRoot({
+            connection: `redis://:${encodeURIComponent('s3cret pass')}@127.0.0.1:${redis.port}`,
+            prefix: uniquePrefix(),
+          }),
+        ],
         providers: [Handlers],
       }).compile();
       const app = moduleRef.createNestApplication({ logger: false });

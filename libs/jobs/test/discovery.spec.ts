@@ -1,9 +1,19 @@
 import { Controller, Injectable, Scope } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { DuplicateJobHandlerError, JobHandler, JobsModule, JobService } from 'nestjs-jobs';
+import {
+  DuplicateJobHandlerError,
+  JobHandler,
+  JobsModule,
+  JobService,
+} from 'nestjs-jobs';
 import { JobsMetadataAccessor } from '../src/jobs-metadata.accessor';
 import { Reflector } from '@nestjs/core';
-import { redisUrl, uniquePrefix, createJobsApp, waitFor } from './support/test-app';
+import {
+  redisUrl,
+  uniquePrefix,
+  createJobsApp,
+  waitFor,
+} from './support/test-app';
 
 class Fixture {
   @JobHandler('tagged')
@@ -14,10 +24,15 @@ class Fixture {
 describe('JobsMetadataAccessor', () => {
   const accessor = new JobsMetadataAccessor(new Reflector());
   it('reads @JobHandler metadata from a method', () => {
-    expect(accessor.getJobHandlerMetadata(Fixture.prototype.tagged)).toEqual({ name: 'tagged', options: {} });
+    expect(accessor.getJobHandlerMetadata(Fixture.prototype.tagged)).toEqual({
+      name: 'tagged',
+      options: {},
+    });
   });
   it('returns undefined for untagged methods and for values that are not functions or objects', () => {
-    expect(accessor.getJobHandlerMetadata(Fixture.prototype.untagged)).toBeUndefined();
+    expect(
+      accessor.getJobHandlerMetadata(Fixture.prototype.untagged),
+    ).toBeUndefined();
     expect(accessor.getJobHandlerMetadata(undefined)).toBeUndefined();
     expect(accessor.getJobHandlerMetadata('tagged')).toBeUndefined();
     expect(accessor.getJobHandlerMetadata(42)).toBeUndefined();
@@ -26,15 +41,25 @@ describe('JobsMetadataAccessor', () => {
 
 describe('@JobHandler', () => {
   it('rejects an empty job name when the class is defined', () => {
-    expect(() => JobHandler('')).toThrow(/@JobHandler needs a non-empty job name, got ""/);
-    expect(() => JobHandler(undefined as unknown as string)).toThrow(/non-empty job name/);
+    expect(() => JobHandler('')).toThrow(
+      /@JobHandler needs a non-empty job name, got ""/,
+    );
+    expect(() => JobHandler(undefined as unknown as string)).toThrow(
+      /non-empty job name/,
+    );
   });
 });
 
 describe('JobsExplorer (discovery at start-up)', () => {
   const boot = async (providers: any[], controllers: any[] = []) => {
     const moduleRef = await Test.createTestingModule({
-      imports: [JobsModule.forRoot({ connection: redisUrl(), prefix: uniquePrefix(), workers: false })],
+      imports: [
+        JobsModule.forRoot({
+          connection: redisUrl(),
+          prefix: uniquePrefix(),
+          workers: false,
+        }),
+      ],
       providers,
       controllers,
     }).compile();
@@ -67,7 +92,9 @@ describe('JobsExplorer (discovery at start-up)', () => {
       @JobHandler('scoped')
       run() {}
     }
-    await expect(boot([ScopedJobs])).rejects.toThrow(/@JobHandler\('scoped'\) on ScopedJobs\.run is in a request-scoped provider/);
+    await expect(boot([ScopedJobs])).rejects.toThrow(
+      /@JobHandler\('scoped'\) on ScopedJobs\.run is in a request-scoped provider/,
+    );
   });
 
   it('fails on bad handler options, naming the handler', async () => {
@@ -76,7 +103,9 @@ describe('JobsExplorer (discovery at start-up)', () => {
       @JobHandler('bad', { attempts: 0 })
       run() {}
     }
-    await expect(boot([BadJobs])).rejects.toThrow(/@JobHandler\('bad'\) on BadJobs\.run: Job "bad" has an invalid option attempts: 0/);
+    await expect(boot([BadJobs])).rejects.toThrow(
+      /@JobHandler\('bad'\) on BadJobs\.run: Job "bad" has an invalid option attempts: 0/,
+    );
   });
 
   it('finds handlers on controllers as well as providers, and calls them with their own `this`', async () => {
@@ -98,9 +127,18 @@ describe('JobsExplorer (discovery at start-up)', () => {
     }
     const t = await createJobsApp({}, [MailJobs], [ReportController]);
     try {
-      const refs = await t.jobs.enqueueMany([{ name: 'report' }, { name: 'mail' }]);
+      const refs = await t.jobs.enqueueMany([
+        { name: 'report' },
+        { name: 'mail' },
+      ]);
       const results = await Promise.all(
-        refs.map((ref) => waitFor(async () => (await t.jobs.get(ref.id))?.result, 10_000, `job ${ref.name}`)),
+        refs.map((ref) =>
+          waitFor(
+            async () => (await t.jobs.get(ref.id))?.result,
+            10_000,
+            `job ${ref.name}`,
+          ),
+        ),
       );
       expect(results).toEqual(['from controller', 'from provider']);
     } finally {

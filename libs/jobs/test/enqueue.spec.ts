@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import type { Queue } from 'bullmq';
 import {
   JobHandler,
@@ -45,9 +51,17 @@ class Handlers {
 
 // Producer-only apps: nothing consumes, so every job stays where it was enqueued.
 const producer = (options: JobsModuleOptions = {}) =>
-  createJobsApp({ queues: { default: 1, high_priority: 1, low_priority: 1 }, workers: false, ...options }, [Handlers]);
+  createJobsApp(
+    {
+      queues: { default: 1, high_priority: 1, low_priority: 1 },
+      workers: false,
+      ...options,
+    },
+    [Handlers],
+  );
 
-const queueOf = (t: JobsTestApp, name: string) => t.app.get<Queue>(getQueueToken(name));
+const queueOf = (t: JobsTestApp, name: string) =>
+  t.app.get<Queue>(getQueueToken(name));
 
 describe('queue selection', () => {
   let t: JobsTestApp;
@@ -57,15 +71,24 @@ describe('queue selection', () => {
   afterAll(() => t.close());
 
   it('sends a job that names no queue, with no route and no handler queue, to default', async () => {
-    const ref = await t.jobs.enqueue({ name: 'discovery', data: { site: 'ams1' } });
-    expect(ref).toEqual({ id: expect.any(String), name: 'discovery', queue: 'default' });
+    const ref = await t.jobs.enqueue({
+      name: 'discovery',
+      data: { site: 'ams1' },
+    });
+    expect(ref).toEqual({
+      id: expect.any(String),
+      name: 'discovery',
+      queue: 'default',
+    });
     expect(await queueOf(t, 'default').getJob(ref.id)).toBeDefined();
   });
 
   it("uses the handler's queue option when no route or argument says otherwise", async () => {
     const ref = await t.jobs.enqueue({ name: 'backup', data: { deviceId: 7 } });
     expect(ref.queue).toBe('high_priority');
-    expect((await queueOf(t, 'high_priority').getJob(ref.id))?.data).toEqual({ deviceId: 7 });
+    expect((await queueOf(t, 'high_priority').getJob(ref.id))?.data).toEqual({
+      deviceId: 7,
+    });
   });
 
   it("prefers routes over the handler's queue option", async () => {
@@ -91,22 +114,43 @@ describe('queue selection', () => {
   });
 
   it('adds a job with the same jobId only once', async () => {
-    const first = await t.jobs.enqueue({ name: 'discovery', data: { n: 1 }, options: { jobId: 'nightly-discovery' } });
-    const second = await t.jobs.enqueue({ name: 'discovery', data: { n: 2 }, options: { jobId: 'nightly-discovery' } });
+    const first = await t.jobs.enqueue({
+      name: 'discovery',
+      data: { n: 1 },
+      options: { jobId: 'nightly-discovery' },
+    });
+    const second = await t.jobs.enqueue({
+      name: 'discovery',
+      data: { n: 2 },
+      options: { jobId: 'nightly-discovery' },
+    });
     expect(second.id).toBe(first.id);
-    expect(await queueOf(t, 'default').getJobCountByTypes('waiting')).toBeGreaterThan(0);
+    expect(
+      await queueOf(t, 'default').getJobCountByTypes('waiting'),
+    ).toBeGreaterThan(0);
     expect((await t.jobs.get('nightly-discovery'))?.data).toEqual({ n: 1 });
   });
 
   it('passes delay, priority, attempts and backoff to BullMQ', async () => {
-    const delayed = await t.jobs.enqueue({ name: 'discovery', options: { delay: 60_000 } });
+    const delayed = await t.jobs.enqueue({
+      name: 'discovery',
+      options: { delay: 60_000 },
+    });
     expect((await t.jobs.get(delayed.id))?.status).toBe('delayed');
     const ref = await t.jobs.enqueue({
       name: 'discovery',
-      options: { priority: 3, attempts: 4, backoff: { type: 'exponential', delay: 100 } },
+      options: {
+        priority: 3,
+        attempts: 4,
+        backoff: { type: 'exponential', delay: 100 },
+      },
     });
     const job = await queueOf(t, 'default').getJob(ref.id);
-    expect(job?.opts).toMatchObject({ priority: 3, attempts: 4, backoff: { type: 'exponential', delay: 100 } });
+    expect(job?.opts).toMatchObject({
+      priority: 3,
+      attempts: 4,
+      backoff: { type: 'exponential', delay: 100 },
+    });
     expect((await t.jobs.get(ref.id))?.status).toBe('waiting');
   });
 
@@ -121,7 +165,8 @@ describe('queue selection', () => {
       ['backup', 'high_priority'],
       ['report', 'low_priority'],
     ]);
-    for (const ref of refs) expect((await t.jobs.get(ref.id))?.name).toBe(ref.name);
+    for (const ref of refs)
+      expect((await t.jobs.get(ref.id))?.name).toBe(ref.name);
   });
 });
 
@@ -137,14 +182,18 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
   it('UnknownQueueError names the queue and lists the configured ones', async () => {
     const attempt = t.jobs.enqueue({ name: 'discovery' }, 'hgh_priority');
     await expect(attempt).rejects.toThrow(UnknownQueueError);
-    await expect(t.jobs.enqueue({ name: 'discovery' }, 'hgh_priority')).rejects.toThrow(
+    await expect(
+      t.jobs.enqueue({ name: 'discovery' }, 'hgh_priority'),
+    ).rejects.toThrow(
       'Queue "hgh_priority" is not configured. Configured queues: default, high_priority, low_priority.',
     );
     await expectNothingEnqueued();
   });
 
   it('UnknownJobError names the job and lists the registered ones', async () => {
-    await expect(t.jobs.enqueue({ name: 'bakup', data: {} })).rejects.toThrow(UnknownJobError);
+    await expect(t.jobs.enqueue({ name: 'bakup', data: {} })).rejects.toThrow(
+      UnknownJobError,
+    );
     await expect(t.jobs.enqueue({ name: 'bakup', data: {} })).rejects.toThrow(
       /No @JobHandler\('bakup'\) exists in this app.*Registered job names: backup, discovery, report, anything/,
     );
@@ -152,9 +201,17 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
   });
 
   it('JobValidationError names each field that fails the payload class', async () => {
-    const attempt = t.jobs.enqueue({ name: 'backup', data: { deviceId: 0, target: { host: 5 }, extra: true } as any });
+    const attempt = t.jobs.enqueue({
+      name: 'backup',
+      data: { deviceId: 0, target: { host: 5 }, extra: true } as any,
+    });
     await expect(attempt).rejects.toThrow(JobValidationError);
-    const error = (await t.jobs.enqueue({ name: 'backup', data: { deviceId: 0, target: { host: 5 }, extra: true } as any }).catch((e) => e)) as JobValidationError;
+    const error = (await t.jobs
+      .enqueue({
+        name: 'backup',
+        data: { deviceId: 0, target: { host: 5 }, extra: true } as any,
+      })
+      .catch((e) => e)) as JobValidationError;
     expect(error.message).toMatch(/^Job "backup" has invalid data: /);
     expect(error.problems).toEqual(
       expect.arrayContaining([
@@ -167,8 +224,12 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
   });
 
   it('JobValidationError when a payload class gets no object at all', async () => {
-    await expect(t.jobs.enqueue({ name: 'backup' } as any)).rejects.toThrow(/deviceId must be an integer number/);
-    await expect(t.jobs.enqueue({ name: 'backup', data: [1, 2] } as any)).rejects.toThrow(
+    await expect(t.jobs.enqueue({ name: 'backup' } as any)).rejects.toThrow(
+      /deviceId must be an integer number/,
+    );
+    await expect(
+      t.jobs.enqueue({ name: 'backup', data: [1, 2] } as any),
+    ).rejects.toThrow(
       /data must be an object matching BackupPayload, got an array/,
     );
     await expectNothingEnqueued();
@@ -178,49 +239,89 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
   cyclic.self = cyclic;
   it.each([
     ['a function', { cb: () => 1 }, /data\.cb is a function/],
-    ['a BigInt', { n: { big: 10n } }, /data\.n\.big is a BigInt \(send it as a string\)/],
+    [
+      'a BigInt',
+      { n: { big: 10n } },
+      /data\.n\.big is a BigInt \(send it as a string\)/,
+    ],
     ['a cycle', cyclic, /data\.self is a circular reference/],
-    ['NaN', { list: [1, NaN] }, /data\.list\[1\] is NaN \(not a finite number\)/],
+    [
+      'NaN',
+      { list: [1, NaN] },
+      /data\.list\[1\] is NaN \(not a finite number\)/,
+    ],
     ['a Map', { m: new Map() }, /data\.m is a Map/],
     ['a symbol', { s: Symbol('x') }, /data\.s is a symbol/],
-  ])('JobValidationError for data JSON cannot carry: %s', async (_what, data, message) => {
-    await expect(t.jobs.enqueue({ name: 'anything', data })).rejects.toThrow(JobValidationError);
-    await expect(t.jobs.enqueue({ name: 'anything', data })).rejects.toThrow(message);
-    await expectNothingEnqueued();
-  });
+  ])(
+    'JobValidationError for data JSON cannot carry: %s',
+    async (_what, data, message) => {
+      await expect(t.jobs.enqueue({ name: 'anything', data })).rejects.toThrow(
+        JobValidationError,
+      );
+      await expect(t.jobs.enqueue({ name: 'anything', data })).rejects.toThrow(
+        message,
+      );
+      await expectNothingEnqueued();
+    },
+  );
 
   it('JobValidationError for data larger than maxPayloadBytes', async () => {
     const big = { blob: 'x'.repeat(512 * 1024) };
-    await expect(t.jobs.enqueue({ name: 'anything', data: big })).rejects.toThrow(
+    await expect(
+      t.jobs.enqueue({ name: 'anything', data: big }),
+    ).rejects.toThrow(
       /Job "anything" has 524299 bytes of data, more than maxPayloadBytes \(524288\)/,
     );
     await expectNothingEnqueued();
   });
 
   it.each([
-    [{ delay: -1 }, /invalid option delay: -1\. Expected a non-negative integer/],
+    [
+      { delay: -1 },
+      /invalid option delay: -1\. Expected a non-negative integer/,
+    ],
     [{ priority: 0 }, /invalid option priority: 0/],
     [{ attempts: 1.5 }, /invalid option attempts: 1\.5/],
     [{ backoff: { type: 'linear', delay: 5 } }, /invalid option backoff/],
-    [{ jobId: '42' }, /invalid option jobId: "42" is a number, and BullMQ numbers the jobs it names itself\. Use 1 to 128 letters/],
+    [
+      { jobId: '42' },
+      /invalid option jobId: "42" is a number, and BullMQ numbers the jobs it names itself\. Use 1 to 128 letters/,
+    ],
     [{ jobId: 'a:b' }, /invalid option jobId: "a:b"/],
-    [{ dealy: 5 }, /invalid option dealy: 5\. Expected one of delay, runAt, priority, attempts, backoff, jobId, timeout, uniqueKey, uniqueFor/],
+    [
+      { dealy: 5 },
+      /invalid option dealy: 5\. Expected one of delay, runAt, priority, attempts, backoff, jobId, timeout, uniqueKey, uniqueFor/,
+    ],
   ])('JobValidationError for bad options %j', async (options, message) => {
-    await expect(t.jobs.enqueue({ name: 'anything', options: options as any })).rejects.toThrow(message);
+    await expect(
+      t.jobs.enqueue({ name: 'anything', options: options as any }),
+    ).rejects.toThrow(message);
     await expectNothingEnqueued();
   });
 
   it('JobValidationError for a request that is not { name }', async () => {
-    await expect(t.jobs.enqueue(undefined as any)).rejects.toThrow(/enqueue\(\) takes \{ name, data\?, options\? \}/);
-    await expect(t.jobs.enqueue({ name: '' })).rejects.toThrow(JobValidationError);
+    await expect(t.jobs.enqueue(undefined as any)).rejects.toThrow(
+      /enqueue\(\) takes \{ name, data\?, options\? \}/,
+    );
+    await expect(t.jobs.enqueue({ name: '' })).rejects.toThrow(
+      JobValidationError,
+    );
     await expectNothingEnqueued();
   });
 
   it('enqueueMany enqueues nothing when one job is bad, and says which', async () => {
     await expect(
-      t.jobs.enqueueMany([{ name: 'anything' }, { name: 'backup', data: { deviceId: -1 } }, { name: 'anything' }]),
-    ).rejects.toThrow(/^jobs\[1\]: Job "backup" has invalid data: deviceId must not be less than 1/);
-    await expect(t.jobs.enqueueMany([{ name: 'anything' }, { name: 'nope' }])).rejects.toThrow(UnknownJobError);
+      t.jobs.enqueueMany([
+        { name: 'anything' },
+        { name: 'backup', data: { deviceId: -1 } },
+        { name: 'anything' },
+      ]),
+    ).rejects.toThrow(
+      /^jobs\[1\]: Job "backup" has invalid data: deviceId must not be less than 1/,
+    );
+    await expect(
+      t.jobs.enqueueMany([{ name: 'anything' }, { name: 'nope' }]),
+    ).rejects.toThrow(UnknownJobError);
     await expectNothingEnqueued();
   });
 });

@@ -26,12 +26,18 @@ describe('failure log', () => {
   });
 
   const failureLines = () =>
-    warn.mock.calls.map(([message]) => String(message)).filter((line) => line.includes('log_always_fails#'));
+    warn.mock.calls
+      .map(([message]) => String(message))
+      .filter((line) => line.includes('log_always_fails#'));
 
   it('counts a plain queue.add without attempts as one attempt (1/1), not 1/0', async () => {
     const queue = t.app.get<Queue>(getQueueToken('default'));
     const job = await queue.add('log_always_fails', {});
-    const lines = await waitFor(() => (failureLines().length > 0 ? failureLines() : undefined), 10_000, 'the failure log');
+    const lines = await waitFor(
+      () => (failureLines().length > 0 ? failureLines() : undefined),
+      10_000,
+      'the failure log',
+    );
     expect(lines).toEqual([
       `Job log_always_fails#${job.id} on queue "default" failed (attempt 1/1, final): device unreachable`,
     ]);
@@ -40,7 +46,11 @@ describe('failure log', () => {
   it('counts explicit attempts as given', async () => {
     const queue = t.app.get<Queue>(getQueueToken('default'));
     const job = await queue.add('log_always_fails', {}, { attempts: 2 });
-    const lines = await waitFor(() => (failureLines().length >= 2 ? failureLines() : undefined), 10_000, 'two failure logs');
+    const lines = await waitFor(
+      () => (failureLines().length >= 2 ? failureLines() : undefined),
+      10_000,
+      'two failure logs',
+    );
     expect(lines).toEqual([
       `Job log_always_fails#${job.id} on queue "default" failed (attempt 1/2, will retry): device unreachable`,
       `Job log_always_fails#${job.id} on queue "default" failed (attempt 2/2, final): device unreachable`,

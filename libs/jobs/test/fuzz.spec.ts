@@ -1,11 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import fc from 'fast-check';
 import request from 'supertest';
-import { JobHandler, JobsAdminModule, JobsConnectionError, JobsError, type JobRequest } from 'nestjs-jobs';
+import {
+  JobHandler,
+  JobsAdminModule,
+  JobsConnectionError,
+  JobsError,
+  type JobRequest,
+} from 'nestjs-jobs';
 import { createHttpApp, type HttpTestApp } from './support/http-app';
 import { asStored, RedisSnapshots } from './support/redis-snapshot';
 import { Device } from './support/device-payload';
-import { devicePayload, enqueueOptions, jobName, PAYLOAD_LIMIT, pathSegment, payload, queryValue, queueName } from './support/fuzz-arbitraries';
+import {
+  devicePayload,
+  enqueueOptions,
+  jobName,
+  PAYLOAD_LIMIT,
+  pathSegment,
+  payload,
+  queryValue,
+  queueName,
+} from './support/fuzz-arbitraries';
 
 // Property-based fuzzing of everything a caller controls (issue 12): job names, ids, payloads and
 // options given to enqueue, and the admin API's path and query parameters. The invariant: either
@@ -17,12 +32,14 @@ import { devicePayload, enqueueOptions, jobName, PAYLOAD_LIMIT, pathSegment, pay
 
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
-const seed = process.env.FUZZ_SEED === undefined ? {} : { seed: Number(process.env.FUZZ_SEED) };
+const seed =
+  process.env.FUZZ_SEED === undefined
+    ? {}
+    : { seed: Number(process.env.FUZZ_SEED) };
 const TOKEN = 'fuzz-admin-token-0123456789abcdef';
 const BASE = '/admin/jobs';
 
 jest.setTimeout(60_000 * Math.max(1, SCALE));
-
 
 @Injectable()
 class Handlers {
@@ -41,8 +58,15 @@ describe('fuzz (fast-check, real Redis)', () => {
 
   beforeAll(async () => {
     t = await createHttpApp(
-      { queues: { default: 1, other: 1 }, workers: false, maxPayloadBytes: PAYLOAD_LIMIT },
-      { imports: [JobsAdminModule.register({ token: TOKEN })], providers: [Handlers] },
+      {
+        queues: { default: 1, other: 1 },
+        workers: false,
+        maxPayloadBytes: PAYLOAD_LIMIT,
+      },
+      {
+        imports: [JobsAdminModule.register({ token: TOKEN })],
+        providers: [Handlers],
+      },
     );
   });
   afterAll(async () => {
@@ -57,7 +81,8 @@ describe('fuzz (fast-check, real Redis)', () => {
     try {
       ref = await t.jobs.enqueue(job as JobRequest, queue as string);
     } catch (error) {
-      if (!(error instanceof JobsError) || error instanceof JobsConnectionError) throw error;
+      if (!(error instanceof JobsError) || error instanceof JobsConnectionError)
+        throw error;
       expect(error.message).not.toBe('');
       expect(await snapshots.take(t)).toEqual(before);
       return;
@@ -72,8 +97,17 @@ describe('fuzz (fast-check, real Redis)', () => {
 
   describe('regressions: inputs fast-check found', () => {
     it('a job request without a prototype holding a BigInt (seed 251262964, path "33:3:2:2": String() threw in the message)', async () => {
-      await checkEnqueue(Object.assign(Object.create(null), { '': 0n }), undefined);
-      await checkEnqueue({ name: 'free', options: Object.assign(Object.create(null), { delay: 1n }) }, undefined);
+      await checkEnqueue(
+        Object.assign(Object.create(null), { '': 0n }),
+        undefined,
+      );
+      await checkEnqueue(
+        {
+          name: 'free',
+          options: Object.assign(Object.create(null), { delay: 1n }),
+        },
+        undefined,
+      );
     });
   });
 
@@ -86,7 +120,10 @@ describe('fuzz (fast-check, real Redis)', () => {
         queueName(),
         fc.boolean(),
         async (name, data, options, queue, withOptions) => {
-          await checkEnqueue({ name, data, ...(withOptions && { options }) }, queue);
+          await checkEnqueue(
+            { name, data, ...(withOptions && { options }) },
+            queue,
+          );
         },
       ),
       { numRuns: runs(300), ...seed },
@@ -95,18 +132,32 @@ describe('fuzz (fast-check, real Redis)', () => {
 
   it('enqueue: the payload class and plain data get the same treatment of hostile payloads', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('free', 'device'), fc.oneof(payload(), devicePayload()), async (name, data) => {
-        await checkEnqueue({ name, data }, undefined);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('free', 'device'),
+        fc.oneof(payload(), devicePayload()),
+        async (name, data) => {
+          await checkEnqueue({ name, data }, undefined);
+        },
+      ),
       { numRuns: runs(200), ...seed },
     );
   });
 
   it('enqueue: hostile job requests (not objects, odd fields)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }), async (job) => {
-        await checkEnqueue(job, undefined);
-      }),
+      fc.asyncProperty(
+        fc.anything({
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withNullPrototype: true,
+        }),
+        async (job) => {
+          await checkEnqueue(job, undefined);
+        },
+      ),
       { numRuns: runs(100), ...seed },
     );
   });
@@ -116,26 +167,80 @@ describe('fuzz (fast-check, real Redis)', () => {
     const a = await t.jobs.enqueue({ name: 'free', data: { n: 1 } });
     const b = await t.jobs.enqueue({ name: 'device', data: { deviceId: 2 } });
     const route = fc.oneof(
-      fc.tuple(fc.constant('get'), pathSegment()).map(([m, q]) => [m, `/queues/${q}`] as const),
       fc
-        .tuple(pathSegment(), fc.dictionary(fc.constantFrom('status', 'page', 'pageSize', 'sort', 'page[]', '__proto__', 'constructor'), queryValue()))
+        .tuple(fc.constant('get'), pathSegment())
+        .map(([m, q]) => [m, `/queues/${q}`] as const),
+      fc
+        .tuple(
+          pathSegment(),
+          fc.dictionary(
+            fc.constantFrom(
+              'status',
+              'page',
+              'pageSize',
+              'sort',
+              'page[]',
+              '__proto__',
+              'constructor',
+            ),
+            queryValue(),
+          ),
+        )
         .map(([q, query]) => ['get', `/queues/${q}/jobs`, query] as const),
       fc
-        .tuple(fc.constantFrom('default', 'other'), fc.record({ status: fc.constantFrom('waiting', 'failed', 'delayed', 'nope'), page: queryValue(), pageSize: queryValue() }, { requiredKeys: [] }))
+        .tuple(
+          fc.constantFrom('default', 'other'),
+          fc.record(
+            {
+              status: fc.constantFrom('waiting', 'failed', 'delayed', 'nope'),
+              page: queryValue(),
+              pageSize: queryValue(),
+            },
+            { requiredKeys: [] },
+          ),
+        )
         .map(([q, query]) => ['get', `/queues/${q}/jobs`, query] as const),
-      fc.tuple(fc.constant('get'), fc.oneof(pathSegment(), fc.constantFrom(a.id, b.id))).map(([m, id]) => [m, `/jobs/${id}`] as const),
+      fc
+        .tuple(
+          fc.constant('get'),
+          fc.oneof(pathSegment(), fc.constantFrom(a.id, b.id)),
+        )
+        .map(([m, id]) => [m, `/jobs/${id}`] as const),
       // Changes only for unknown ids (a refusal must change nothing).
-      fc.tuple(fc.constantFrom('post'), pathSegment(), fc.constantFrom('retry', 'cancel')).map(([m, id, op]) => [m, `/jobs/${id}/${op}`] as const),
-      fc.tuple(fc.constant('post'), pathSegment().filter((q) => q !== 'default' && q !== 'other'), fc.constantFrom('pause', 'resume')).map(([m, q, op]) => [m, `/queues/${q}/${op}`] as const),
+      fc
+        .tuple(
+          fc.constantFrom('post'),
+          pathSegment(),
+          fc.constantFrom('retry', 'cancel'),
+        )
+        .map(([m, id, op]) => [m, `/jobs/${id}/${op}`] as const),
+      fc
+        .tuple(
+          fc.constant('post'),
+          pathSegment().filter((q) => q !== 'default' && q !== 'other'),
+          fc.constantFrom('pause', 'resume'),
+        )
+        .map(([m, q, op]) => [m, `/queues/${q}/${op}`] as const),
     );
     await fc.assert(
       fc.asyncProperty(route, async ([method, path, query]) => {
         const before = await snapshots.take(t);
-        const call = method === 'get' ? request(t.url).get(`${BASE}${path}`) : request(t.url).post(`${BASE}${path}`).send({});
-        const res = await call.set('Authorization', `Bearer ${TOKEN}`).query(query ?? {});
+        const call =
+          method === 'get'
+            ? request(t.url).get(`${BASE}${path}`)
+            : request(t.url).post(`${BASE}${path}`).send({});
+        const res = await call
+          .set('Authorization', `Bearer ${TOKEN}`)
+          .query(query ?? {});
         const where = `${method.toUpperCase()} ${path} ${JSON.stringify(query ?? {})} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
-        if (res.status >= 500 || (res.status >= 300 && res.status < 400)) throw new Error(`unexpected status: ${where}`);
-        if (res.status >= 400) expect([where, typeof res.body.message === 'string' || Array.isArray(res.body.message)]).toEqual([where, true]);
+        if (res.status >= 500 || (res.status >= 300 && res.status < 400))
+          throw new Error(`unexpected status: ${where}`);
+        if (res.status >= 400)
+          expect([
+            where,
+            typeof res.body.message === 'string' ||
+              Array.isArray(res.body.message),
+          ]).toEqual([where, true]);
         // A POST that succeeded acted on a job an earlier property stored under an odd id: a change is its job.
         if (method === 'post' && res.status < 300) return;
         const after = await snapshots.take(t);

@@ -13,7 +13,6 @@ import { asStored, nested, RedisSnapshots } from './support/redis-snapshot';
 // slip past a whitelist payload class. Each must be refused with a JobValidationError naming where,
 // leaving Redis as it was, or be stored and read back exactly as JSON carries it.
 
-
 /** A tree: the compiled check and class-validator both recurse through `child`. */
 class Node {
   @IsString() name!: string;
@@ -74,8 +73,16 @@ describe('payload safety (real Redis)', () => {
       await refused('free', nested(MAX_PAYLOAD_DEPTH + 1), limit);
       await refused('free', nested(5_000), limit);
       await refused('free', nested(20_000, 'array'), limit);
-      await refused('free', JSON.parse('['.repeat(10_000) + ']'.repeat(10_000)), limit);
-      await refused('device', { deviceId: 1, extra: nested(5_000) }, /more than 64 levels deep \(at data\.extra\.a\.a\.a/);
+      await refused(
+        'free',
+        JSON.parse('['.repeat(10_000) + ']'.repeat(10_000)),
+        limit,
+      );
+      await refused(
+        'device',
+        { deviceId: 1, extra: nested(5_000) },
+        /more than 64 levels deep \(at data\.extra\.a\.a\.a/,
+      );
       await refused('node', deepNode(5_000), limit);
     });
 
@@ -88,11 +95,17 @@ describe('payload safety (real Redis)', () => {
     it('refuses deep data at the worker (stored by another tool) with JobValidationError, not a stack overflow', () => {
       const validator = new PayloadValidator(resolveJobsConfig({}));
       // As JSON.parse gives it back from Redis: 5,000 levels of `child`.
-      const stored = JSON.parse(`${'{"name":"n","child":'.repeat(4_999)}{"name":"leaf"}${'}'.repeat(4_999)}`);
+      const stored = JSON.parse(
+        `${'{"name":"n","child":'.repeat(4_999)}{"name":"leaf"}${'}'.repeat(4_999)}`,
+      );
       for (const data of [stored, deepNode(MAX_PAYLOAD_DEPTH + 1)]) {
-        expect(() => validator.toInstance('node', data, Node)).toThrow(new RegExp(`more than ${MAX_PAYLOAD_DEPTH} levels deep`));
+        expect(() => validator.toInstance('node', data, Node)).toThrow(
+          new RegExp(`more than ${MAX_PAYLOAD_DEPTH} levels deep`),
+        );
       }
-      expect(validator.toInstance('node', deepNode(MAX_PAYLOAD_DEPTH), Node)).toBeInstanceOf(Node);
+      expect(
+        validator.toInstance('node', deepNode(MAX_PAYLOAD_DEPTH), Node),
+      ).toBeInstanceOf(Node);
     });
   });
 
@@ -103,46 +116,122 @@ describe('payload safety (real Redis)', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = { back: cyclic };
     const cases: Array<[string, unknown, RegExp]> = [
-      ['toJSON returning undefined at the top', { toJSON: () => undefined }, /data is undefined, returned by its toJSON/],
-      ['toJSON returning undefined in an array', { list: [{ toJSON: () => undefined }] }, /data\.list\[0\] is undefined/],
-      ['toJSON returning a BigInt', { n: { toJSON: () => 10n } }, /data\.n is a BigInt/],
-      ['toJSON returning a function', { n: { toJSON: () => () => 1 } }, /data\.n is a function/],
-      ['toJSON that throws', { n: { toJSON: () => { throw new TypeError('nope'); } } }, /data\.n is an object whose toJSON\(\) threw \(TypeError: nope\)/],
+      [
+        'toJSON returning undefined at the top',
+        { toJSON: () => undefined },
+        /data is undefined, returned by its toJSON/,
+      ],
+      [
+        'toJSON returning undefined in an array',
+        { list: [{ toJSON: () => undefined }] },
+        /data\.list\[0\] is undefined/,
+      ],
+      [
+        'toJSON returning a BigInt',
+        { n: { toJSON: () => 10n } },
+        /data\.n is a BigInt/,
+      ],
+      [
+        'toJSON returning a function',
+        { n: { toJSON: () => () => 1 } },
+        /data\.n is a function/,
+      ],
+      [
+        'toJSON that throws',
+        {
+          n: {
+            toJSON: () => {
+              throw new TypeError('nope');
+            },
+          },
+        },
+        /data\.n is an object whose toJSON\(\) threw \(TypeError: nope\)/,
+      ],
       ['toJSON returning NaN', { n: { toJSON: () => NaN } }, /data\.n is NaN/],
-      ['toJSON returning a deep object', { n: { toJSON: () => nested(100) } }, /more than 64 levels/],
+      [
+        'toJSON returning a deep object',
+        { n: { toJSON: () => nested(100) } },
+        /more than 64 levels/,
+      ],
       ['an Invalid Date', { at: new Date(NaN) }, /data\.at is an Invalid Date/],
-      ['an Invalid Date in an array', { at: [new Date(), new Date('nope')] }, /data\.at\[1\] is an Invalid Date/],
-      ['an object pretending to be a Date', { at: Object.create(Date.prototype) }, /data\.at is an object whose toJSON\(\) threw/],
+      [
+        'an Invalid Date in an array',
+        { at: [new Date(), new Date('nope')] },
+        /data\.at\[1\] is an Invalid Date/,
+      ],
+      [
+        'an object pretending to be a Date',
+        { at: Object.create(Date.prototype) },
+        /data\.at is an object whose toJSON\(\) threw/,
+      ],
       ['a BigInt', { big: 1n }, /data\.big is a BigInt/],
       ['a boxed BigInt', { big: Object(1n) }, /data\.big is a BigInt object/],
-      ['a boxed String', { s: new String('abc') }, /data\.s is a String object/],
+      [
+        'a boxed String',
+        { s: new String('abc') },
+        /data\.s is a String object/,
+      ],
       ['a function', { f() {} }, /data\.f is a function/],
       ['a symbol', { s: Symbol('x') }, /data\.s is a symbol/],
       ['NaN', { n: NaN }, /data\.n is NaN/],
-      ['-Infinity in an array', { n: [0, -Infinity] }, /data\.n\[1\] is -Infinity/],
+      [
+        '-Infinity in an array',
+        { n: [0, -Infinity] },
+        /data\.n\[1\] is -Infinity/,
+      ],
       ['a cycle', cyclic, /data\.self\.back is a circular reference/],
       ['a sparse array', { list: sparse }, /data\.list\[1\] is undefined/],
-      ['a huge sparse array', { list: new Array(2 ** 32 - 1) }, /data\.list\[0\] is undefined/],
-      ['a getter that throws', { get boom(): never { throw new Error('getter'); } }, /data\.boom is unreadable \(Error: getter\)/],
+      [
+        'a huge sparse array',
+        { list: new Array(2 ** 32 - 1) },
+        /data\.list\[0\] is undefined/,
+      ],
+      [
+        'a getter that throws',
+        {
+          get boom(): never {
+            throw new Error('getter');
+          },
+        },
+        /data\.boom is unreadable \(Error: getter\)/,
+      ],
       ['a revoked proxy', { p: revoked.proxy }, /data\.p is unreadable/],
       ['a Map', { m: new Map([[1, 2]]) }, /data\.m is a Map/],
       ['a RegExp', { r: /x/ }, /data\.r is a RegExp/],
       ['an Error', { e: new Error('x') }, /data\.e is an Error/],
       ['a typed array', { b: new Uint8Array(2) }, /data\.b is a typed array/],
-      ['an odd key in the path', { 'a b': { '': [NaN] } }, /data\["a b"\]\[""\]\[0\] is NaN/],
+      [
+        'an odd key in the path',
+        { 'a b': { '': [NaN] } },
+        /data\["a b"\]\[""\]\[0\] is NaN/,
+      ],
     ];
 
-    it.each(cases)('refuses %s with a JobValidationError naming the path', async (_what, data, message) => {
-      await refused('free', data, message);
-    });
+    it.each(cases)(
+      'refuses %s with a JobValidationError naming the path',
+      async (_what, data, message) => {
+        await refused('free', data, message);
+      },
+    );
 
     it('refuses the same values inside a payload class', async () => {
-      await refused('device', { deviceId: 1, extra: { toJSON: () => 1n } }, /data\.extra is a BigInt/);
-      await refused('device', { deviceId: 1, extra: new Date(NaN) }, /data\.extra is an Invalid Date/);
+      await refused(
+        'device',
+        { deviceId: 1, extra: { toJSON: () => 1n } },
+        /data\.extra is a BigInt/,
+      );
+      await refused(
+        'device',
+        { deviceId: 1, extra: new Date(NaN) },
+        /data\.extra is an Invalid Date/,
+      );
     });
 
     it('accepts plain data in odd shapes and reads it back exactly', async () => {
-      const bare = Object.assign(Object.create(null), { a: 1, b: [null, -0, 1e308, 5e-324] });
+      const bare = Object.assign(Object.create(null), {
+        a: 1,
+        b: [null, -0, 1e308, 5e-324],
+      });
       class WithPrototypeGetter {
         own = 'kept';
         get computed() {
@@ -156,8 +245,17 @@ describe('payload safety (real Redis)', () => {
         { money: { toJSON: (key: string) => `amount under ${key}` } },
         { list: [{ toJSON: () => ({ nested: [1, 'two'] }) }] },
         { toJSON: () => 'a string payload' },
-        { '': 'empty key', 'lone \ud800 surrogate': '\udc00\u0000\u2028', emoji: '🧪' },
-        { constructor: 'a plain key', toString: 'also', hasOwnProperty: 1, valueOf: [] },
+        {
+          '': 'empty key',
+          'lone \ud800 surrogate': '\udc00\u0000\u2028',
+          emoji: '🧪',
+        },
+        {
+          constructor: 'a plain key',
+          toString: 'also',
+          hasOwnProperty: 1,
+          valueOf: [],
+        },
         { toJSON: 5, other: 'toJSON that is not a function is plain data' },
         'a string',
         [1, 'two', { three: 3 }],
@@ -171,26 +269,57 @@ describe('payload safety (real Redis)', () => {
     const polluted = () => ({}) as Record<string, unknown>;
 
     it('refuses "__proto__" keys, with or without a payload class, and pollutes nothing', async () => {
-      await refused('free', JSON.parse('{"__proto__": {"polluted": true}}'), /data\.__proto__ is a "__proto__" key/);
-      await refused('free', JSON.parse('{"a": [{"__proto__": {"polluted": true}}]}'), /data\.a\[0\]\.__proto__/);
-      await refused('device', JSON.parse('{"deviceId": 1, "__proto__": {"polluted": true}}'), /data\.__proto__/);
+      await refused(
+        'free',
+        JSON.parse('{"__proto__": {"polluted": true}}'),
+        /data\.__proto__ is a "__proto__" key/,
+      );
+      await refused(
+        'free',
+        JSON.parse('{"a": [{"__proto__": {"polluted": true}}]}'),
+        /data\.a\[0\]\.__proto__/,
+      );
+      await refused(
+        'device',
+        JSON.parse('{"deviceId": 1, "__proto__": {"polluted": true}}'),
+        /data\.__proto__/,
+      );
       expect(polluted().polluted).toBeUndefined();
     });
 
-    it.each(['constructor', 'toString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', '__defineGetter__', 'valueOf', 'toLocaleString'])(
+    it.each([
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'isPrototypeOf',
+      'propertyIsEnumerable',
+      '__defineGetter__',
+      'valueOf',
+      'toLocaleString',
+    ])(
       'refuses a "%s" key in data checked by a payload class, at any level',
       async (key) => {
         const named = new RegExp(`Object\\.prototype member "${key}"`);
         await refused('device', { deviceId: 1, [key]: 1 }, named);
-        await refused('device', { deviceId: 1, target: { host: 'h', [key]: 'x' } }, named);
+        await refused(
+          'device',
+          { deviceId: 1, target: { host: 'h', [key]: 'x' } },
+          named,
+        );
         await refused('device', { deviceId: 1, extra: { [key]: 'x' } }, named);
       },
     );
 
     it('refuses them at the worker too, for data stored by another tool', () => {
       const validator = new PayloadValidator(resolveJobsConfig({}));
-      for (const json of ['{"deviceId":1,"hasOwnProperty":1}', '{"deviceId":1,"constructor":{"prototype":{"x":1}}}', '{"deviceId":1,"__proto__":{"x":1}}']) {
-        expect(() => validator.toInstance('device', JSON.parse(json), Device)).toThrow(JobValidationError);
+      for (const json of [
+        '{"deviceId":1,"hasOwnProperty":1}',
+        '{"deviceId":1,"constructor":{"prototype":{"x":1}}}',
+        '{"deviceId":1,"__proto__":{"x":1}}',
+      ]) {
+        expect(() =>
+          validator.toInstance('device', JSON.parse(json), Device),
+        ).toThrow(JobValidationError);
       }
       expect(polluted().x).toBeUndefined();
     });

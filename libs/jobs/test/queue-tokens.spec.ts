@@ -15,7 +15,12 @@ describe('queue tokens', () => {
     const prefix = uniquePrefix();
     const moduleRef = await Test.createTestingModule({
       imports: [
-        JobsModule.forRoot({ connection: redisUrl(), prefix, queues: { high_priority: 2 }, workers: false }),
+        JobsModule.forRoot({
+          connection: redisUrl(),
+          prefix,
+          queues: { high_priority: 2 },
+          workers: false,
+        }),
         BullModule.forRoot({ connection: { url: redisUrl() } }),
         BullModule.registerQueue({ name: 'high_priority' }),
       ],
@@ -32,7 +37,14 @@ describe('queue tokens', () => {
   it('gives @InjectQueue the configured queue, under its prefix, when nobody else registers it', async () => {
     const prefix = uniquePrefix();
     const moduleRef = await Test.createTestingModule({
-      imports: [JobsModule.forRoot({ connection: redisUrl(), prefix, queues: { high_priority: 2 }, workers: false })],
+      imports: [
+        JobsModule.forRoot({
+          connection: redisUrl(),
+          prefix,
+          queues: { high_priority: 2 },
+          workers: false,
+        }),
+      ],
       providers: [UsesQueue],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });

@@ -7,7 +7,6 @@ import { Producer } from './support/producer';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import { startPrivateRedis } from '../../../scripts/private-redis';
 
-
 interface PrivateRedis {
   url: string;
   port: number;
@@ -17,10 +16,18 @@ interface PrivateRedis {
 
 /** A Redis of this test's own, with AOF on, that it may restart on the same port and data. */
 async function startAofRedis(previous?: PrivateRedis): Promise<PrivateRedis> {
-  return startPrivateRedis({ appendonly: true, port: previous?.port, dir: previous?.dir });
+  return startPrivateRedis({
+    appendonly: true,
+    port: previous?.port,
+    dir: previous?.dir,
+  });
 }
 
-async function producerApp(url: string, prefix: string, enqueueTimeoutMs = 5_000) {
+async function producerApp(
+  url: string,
+  prefix: string,
+  enqueueTimeoutMs = 5_000,
+) {
   const moduleRef = await Test.createTestingModule({
     imports: [
       JobsModule.forRoot({
@@ -45,31 +52,49 @@ describe('Redis outage', () => {
   it('workers resume by themselves after Redis restarts; enqueue rejects in bounded time while it is down, then works again', async () => {
     let redis = await startAofRedis();
     const prefix = uniquePrefix();
-    const worker = spawnWorker(['default'], { REDIS_URL: redis.url, JOBS_PREFIX: prefix });
+    const worker = spawnWorker(['default'], {
+      REDIS_URL: redis.url,
+      JOBS_PREFIX: prefix,
+    });
     const { app, jobs } = await producerApp(redis.url, prefix, 1_000);
     try {
       await worker.ready;
       const before = await jobs.enqueue({ name: 'work', data: { ms: 10 } });
-      await waitFor(async () => (await jobs.get(before.id))?.status === 'completed', 20_000, 'job before the outage');
+      await waitFor(
+        async () => (await jobs.get(before.id))?.status === 'completed',
+        20_000,
+        'job before the outage',
+      );
 
       await redis.stop({ keepDir: true });
       const started = Date.now();
-      await expect(jobs.enqueue({ name: 'work', data: { ms: 10 } })).rejects.toThrow(JobsConnectionError);
+      await expect(
+        jobs.enqueue({ name: 'work', data: { ms: 10 } }),
+      ).rejects.toThrow(JobsConnectionError);
       expect(Date.now() - started).toBeLessThan(10_000);
 
       redis = await startAofRedis(redis);
       // The producer reconnects by itself; give it the same bounded wait a caller would retry with.
       const after = await waitFor(
-        () => jobs.enqueue({ name: 'work', data: { ms: 10 } }).catch(() => null),
+        () =>
+          jobs.enqueue({ name: 'work', data: { ms: 10 } }).catch(() => null),
         20_000,
         'enqueue to succeed after Redis is back',
       );
-      await waitFor(async () => (await jobs.get(after.id))?.status === 'completed', 30_000, 'worker to resume');
+      await waitFor(
+        async () => (await jobs.get(after.id))?.status === 'completed',
+        30_000,
+        'worker to resume',
+      );
       // Data written before the restart survived it (AOF).
       expect((await jobs.get(before.id))?.status).toBe('completed');
       // The enqueue that was rejected during the outage was not added later: only before and after exist.
       const probe = new Redis(redis.url);
-      const completed = await probe.zrange(`${prefix}:default:completed`, 0, -1);
+      const completed = await probe.zrange(
+        `${prefix}:default:completed`,
+        0,
+        -1,
+      );
       probe.disconnect();
       expect(completed.sort()).toEqual([before.id, after.id].sort());
     } finally {
@@ -94,7 +119,10 @@ describe('soak: 2,000 jobs, 3 worker processes, 5 kill -9s and a Redis restart',
       const queues = ['default', 'high_priority', 'low_priority'];
       const ids: string[] = [];
       for (let i = 0; i < TOTAL; i += 500) {
-        const batch = Array.from({ length: 500 }, (_, j) => ({ name: 'work', data: { ms: 5 + ((i + j) % 4) * 10 } }));
+        const batch = Array.from({ length: 500 }, (_, j) => ({
+          name: 'work',
+          data: { ms: 5 + ((i + j) % 4) * 10 },
+        }));
         const refs = await jobs.enqueueMany(batch, queues[(i / 500) % 3]);
         ids.push(...refs.map((r) => r.id));
       }
@@ -114,7 +142,9 @@ describe('soak: 2,000 jobs, 3 worker processes, 5 kill -9s and a Redis restart',
 
       const runs = await waitFor(
         async () => {
-          const counts = await probe.hgetall(`${prefix}:runs`).catch(() => ({}) as Record<string, string>);
+          const counts = await probe
+            .hgetall(`${prefix}:runs`)
+            .catch(() => ({}) as Record<string, string>);
           return Object.keys(counts).length >= TOTAL ? counts : null;
         },
         180_000,
@@ -122,13 +152,17 @@ describe('soak: 2,000 jobs, 3 worker processes, 5 kill -9s and a Redis restart',
       );
       const lost = ids.filter((id) => !runs[id]).length;
       const ranTwice = ids.filter((id) => Number(runs[id]) > 1).length;
-      console.log(`soak: ${TOTAL} jobs, lost: ${lost}, ran more than once: ${ranTwice} (at-least-once delivery)`);
+      console.log(
+        `soak: ${TOTAL} jobs, lost: ${lost}, ran more than once: ${ranTwice} (at-least-once delivery)`,
+      );
       expect(lost).toBe(0);
       // And every job ended completed: none failed, none left waiting or active (~666 per queue is
       // within the default retention of 1,000 completed jobs per queue, so all are still there).
       const completed = await waitFor(
         async () => {
-          const n = await Promise.all(queues.map((q) => probe.zcard(`${prefix}:${q}:completed`)));
+          const n = await Promise.all(
+            queues.map((q) => probe.zcard(`${prefix}:${q}:completed`)),
+          );
           const total = n.reduce((a, b) => a + b, 0);
           return total === TOTAL ? total : null;
         },
@@ -136,7 +170,9 @@ describe('soak: 2,000 jobs, 3 worker processes, 5 kill -9s and a Redis restart',
         'every job to be completed',
       );
       expect(completed).toBe(TOTAL);
-      const failed = await Promise.all(queues.map((q) => probe.zcard(`${prefix}:${q}:failed`)));
+      const failed = await Promise.all(
+        queues.map((q) => probe.zcard(`${prefix}:${q}:failed`)),
+      );
       expect(failed).toEqual([0, 0, 0]);
     } finally {
       await Promise.all(workers.map((w) => kill(w)));

@@ -15,8 +15,12 @@ export class JobsAdminAuth {
   }
 
   /** `'ok'`, `'missing'` (no `Bearer` credentials: answer 401) or `'wrong'` (answer 403). */
-  check(authorization: string | string[] | undefined): 'ok' | 'missing' | 'wrong' {
-    const header = Array.isArray(authorization) ? authorization[0] : authorization;
+  check(
+    authorization: string | string[] | undefined,
+  ): 'ok' | 'missing' | 'wrong' {
+    const header = Array.isArray(authorization)
+      ? authorization[0]
+      : authorization;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     if (!match) return 'missing';
     // Hashing first gives equal lengths, so the comparison leaks neither content nor length.
@@ -25,7 +29,9 @@ export class JobsAdminAuth {
 }
 
 /** `'ok'`, `'missing'` (no `Bearer` credentials: answer 401) or `'wrong'` (answer 403) for an `Authorization` header. */
-export type AdminTokenCheck = (authorization: string | string[] | undefined) => 'ok' | 'missing' | 'wrong';
+export type AdminTokenCheck = (
+  authorization: string | string[] | undefined,
+) => 'ok' | 'missing' | 'wrong';
 
 /**
  * The admin API's token check for routes outside Nest's DI, such as a dashboard mount. The token is

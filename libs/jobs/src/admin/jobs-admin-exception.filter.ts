@@ -1,4 +1,9 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpStatus,
+} from '@nestjs/common';
 import { JobsError } from '../errors/jobs.error';
 import { JobsConnectionError } from '../errors/jobs-connection.error';
 
@@ -6,11 +11,22 @@ import { JobsConnectionError } from '../errors/jobs-connection.error';
 @Catch(JobsError)
 export class JobsAdminExceptionFilter implements ExceptionFilter {
   catch(error: JobsError, host: ArgumentsHost): void {
-    const status = error instanceof JobsConnectionError ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.BAD_REQUEST;
+    const status =
+      error instanceof JobsConnectionError
+        ? HttpStatus.SERVICE_UNAVAILABLE
+        : HttpStatus.BAD_REQUEST;
     const response = host.switchToHttp().getResponse();
-    const body = { statusCode: status, error: error.name, message: error.message };
+    const body = {
+      statusCode: status,
+      error: error.name,
+      message: error.message,
+    };
     // Express and Fastify both: Nest's own filters go through the adapter the same way.
-    if (typeof response.status === 'function' && typeof response.json === 'function') response.status(status).json(body);
+    if (
+      typeof response.status === 'function' &&
+      typeof response.json === 'function'
+    )
+      response.status(status).json(body);
     else response.code(status).send(body);
   }
 }

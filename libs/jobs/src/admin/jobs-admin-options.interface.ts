@@ -16,7 +16,8 @@ export interface JobsAdminOptionsFactory {
  * `useFactory` (with `inject`), `useClass` or `useExisting`, plus `path` (not from the factory).
  */
 export interface JobsAdminAsyncOptions
-  extends ConfigurableModuleAsyncOptions<JobsAdminOptions, 'createJobsAdminOptions'>,
+  extends
+    ConfigurableModuleAsyncOptions<JobsAdminOptions, 'createJobsAdminOptions'>,
     JobsAdminMount {}
 
 /** Where the admin API is mounted, e.g. `'admin/jobs'` (the default). Fixed at import time: Nest reads routes at boot. */

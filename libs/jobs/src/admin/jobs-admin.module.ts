@@ -5,7 +5,11 @@ import { JobsAdminAuth } from './jobs-admin-auth';
 import { JobsAdminGuard } from './jobs-admin.guard';
 import { JobsAdminService } from './jobs-admin.service';
 import { ConfigurableJobsAdminModule } from './jobs-admin-module-definition';
-import type { JobsAdminAsyncOptions, JobsAdminMount, JobsAdminOptions } from './jobs-admin-options.interface';
+import type {
+  JobsAdminAsyncOptions,
+  JobsAdminMount,
+  JobsAdminOptions,
+} from './jobs-admin-options.interface';
 
 /**
  * Opt-in REST admin API over `JobsModule`'s queues: stats, jobs by status, job detail, retry,
@@ -29,7 +33,11 @@ export class JobsAdminModule extends ConfigurableJobsAdminModule {
    * here, as routes are fixed at boot. The token is checked when `JobsAdminAuth` is built, at boot.
    */
   static registerAsync(options: JobsAdminAsyncOptions): DynamicModule {
-    assertAsyncOptions('JobsAdminModule.registerAsync', 'createJobsAdminOptions', options);
+    assertAsyncOptions(
+      'JobsAdminModule.registerAsync',
+      'createJobsAdminOptions',
+      options,
+    );
     return super.registerAsync(options);
   }
 }

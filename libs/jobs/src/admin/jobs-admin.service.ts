@@ -42,26 +42,58 @@ export class JobsAdminService {
    * One page of a queue's jobs in one status, in the order they will run (waiting: prioritized
    * first, then oldest; delayed: soonest) or, for finished jobs, newest first.
    */
-  async list(queueName: string, status: JobStatus, page: number, pageSize: number): Promise<JobPage> {
+  async list(
+    queueName: string,
+    status: JobStatus,
+    page: number,
+    pageSize: number,
+  ): Promise<JobPage> {
     const queue = this.queues.queue(queueName);
     const start = (page - 1) * pageSize;
     const end = start + pageSize - 1;
     const read = async (): Promise<{ total: number; jobs: Job[] }> => {
       if (status !== 'waiting') {
         const asc = status === 'delayed' || status === 'active';
-        const [total, jobs] = await Promise.all([queue.getJobCountByTypes(status), queue.getJobs([status], start, end, asc)]);
+        const [total, jobs] = await Promise.all([
+          queue.getJobCountByTypes(status),
+          queue.getJobs([status], start, end, asc),
+        ]);
         return { total, jobs };
       }
       // Prioritized jobs run before the plain wait list, so they come first across both.
-      const { prioritized, wait } = await queue.getJobCounts('prioritized', 'wait');
+      const { prioritized, wait } = await queue.getJobCounts(
+        'prioritized',
+        'wait',
+      );
       const [first, rest] = await Promise.all([
-        start < prioritized ? queue.getJobs(['prioritized'], start, Math.min(end, prioritized - 1), true) : [],
-        end >= prioritized ? queue.getJobs(['wait'], Math.max(0, start - prioritized), end - prioritized, true) : [],
+        start < prioritized
+          ? queue.getJobs(
+              ['prioritized'],
+              start,
+              Math.min(end, prioritized - 1),
+              true,
+            )
+          : [],
+        end >= prioritized
+          ? queue.getJobs(
+              ['wait'],
+              Math.max(0, start - prioritized),
+              end - prioritized,
+              true,
+            )
+          : [],
       ]);
       return { total: prioritized + wait, jobs: [...first, ...rest] };
     };
     const { total, jobs } = await this.queues.call(read, READ_FAILED);
-    return { queue: queueName, status, page, pageSize, total, jobs: jobs.map((job) => summary(job, queueName, status)) };
+    return {
+      queue: queueName,
+      status,
+      page,
+      pageSize,
+      total,
+      jobs: jobs.map((job) => summary(job, queueName, status)),
+    };
   }
 
   /** Puts a failed job back in its queue. `'not-found'`, `'not-failed'` or `'retried'`. */
@@ -69,14 +101,22 @@ export class JobsAdminService {
     const info = await this.jobs.get(id);
     if (!info) return 'not-found';
     if (info.status !== 'failed') return 'not-failed';
-    const job = await this.queues.withDeadline(this.queues.queue(info.queue).getJob(id), CHANGE_FAILED);
+    const job = await this.queues.withDeadline(
+      this.queues.queue(info.queue).getJob(id),
+      CHANGE_FAILED,
+    );
     if (!job) return 'not-found';
     try {
       await this.queues.withDeadline(job.retry('failed'), CHANGE_FAILED);
       return 'retried';
     } catch (error) {
       // Retried or removed by someone else between the read and now.
-      if (/not in the failed state|does not exist|Missing key/i.test((error as Error).message)) return 'not-failed';
+      if (
+        /not in the failed state|does not exist|Missing key/i.test(
+          (error as Error).message,
+        )
+      )
+        return 'not-failed';
       throw error;
     }
   }

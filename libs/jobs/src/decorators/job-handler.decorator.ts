@@ -17,9 +17,15 @@ export interface JobHandlerMetadata {
  * @JobHandler('backup', { payload: BackupPayload, queue: 'high_priority', attempts: 3 })
  * async backup(data: BackupPayload, ctx: JobContext) { ... }
  */
-export function JobHandler(name: string, options: JobHandlerOptions = {}): MethodDecorator {
+export function JobHandler(
+  name: string,
+  options: JobHandlerOptions = {},
+): MethodDecorator {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new TypeError(Messages.invalidHandlerName(name));
   }
-  return SetMetadata<string, JobHandlerMetadata>(JOB_HANDLER_METADATA, { name, options });
+  return SetMetadata<string, JobHandlerMetadata>(JOB_HANDLER_METADATA, {
+    name,
+    options,
+  });
 }

@@ -22,5 +22,9 @@ export interface JobsHealthOptionsFactory {
  * `useExisting`, plus `path` (not from the factory).
  */
 export interface JobsHealthAsyncOptions
-  extends ConfigurableModuleAsyncOptions<JobsHealthOptions, 'createJobsHealthOptions'>,
+  extends
+    ConfigurableModuleAsyncOptions<
+      JobsHealthOptions,
+      'createJobsHealthOptions'
+    >,
     JobsHealthMount {}

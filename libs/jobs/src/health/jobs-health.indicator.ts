@@ -1,5 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import {
+  HealthIndicatorService,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import type { Worker } from 'bullmq';
 import { JobsInternals } from '../jobs.internals';
 import type { JobsHealthOptions } from './jobs-health-options.interface';
@@ -23,10 +26,15 @@ export class JobsHealthIndicator implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.internals.observeWorkers((queue, worker) => this.workers.set(queue, worker));
+    this.internals.observeWorkers((queue, worker) =>
+      this.workers.set(queue, worker),
+    );
   }
 
-  async isHealthy<K extends string = 'jobs'>(key: K = 'jobs' as K, timeoutMs = this.options.timeoutMs ?? 1_000): Promise<HealthIndicatorResult<K>> {
+  async isHealthy<K extends string = 'jobs'>(
+    key: K = 'jobs' as K,
+    timeoutMs = this.options.timeoutMs ?? 1_000,
+  ): Promise<HealthIndicatorResult<K>> {
     const indicator = this.health.check(key);
     const redis = await this.ping(timeoutMs);
     const queues = Object.fromEntries(
@@ -37,20 +45,38 @@ export class JobsHealthIndicator implements OnModuleInit {
     );
     const stopped = Object.keys(queues).filter((q) => queues[q] === 'down');
     const problems = [
-      ...(redis.status === 'down' ? [`Redis did not answer PING within ${timeoutMs} ms (${redis.error})`] : []),
-      ...(stopped.length ? [`no running worker for queue(s) ${stopped.join(', ')} in this process`] : []),
+      ...(redis.status === 'down'
+        ? [`Redis did not answer PING within ${timeoutMs} ms (${redis.error})`]
+        : []),
+      ...(stopped.length
+        ? [
+            `no running worker for queue(s) ${stopped.join(', ')} in this process`,
+          ]
+        : []),
     ];
     const details = { redis, workers: queues };
-    return problems.length ? indicator.down({ ...details, message: problems.join('; ') }) : indicator.up(details);
+    return problems.length
+      ? indicator.down({ ...details, message: problems.join('; ') })
+      : indicator.up(details);
   }
 
-  private async ping(timeoutMs: number): Promise<{ status: 'up'; latencyMs: number } | { status: 'down'; error: string }> {
+  private async ping(
+    timeoutMs: number,
+  ): Promise<
+    { status: 'up'; latencyMs: number } | { status: 'down'; error: string }
+  > {
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         this.internals.ping(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no reply')), timeoutMs))),
+        new Promise(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new Error('no reply')),
+              timeoutMs,
+            )),
+        ),
       ]);
       return { status: 'up', latencyMs: Date.now() - started };
     } catch (error) {

@@ -3,7 +3,11 @@ import { TerminusModule } from '@nestjs/terminus';
 import { assertAsyncOptions } from '../utils/async-options';
 import { JobsHealthIndicator } from './jobs-health.indicator';
 import { ConfigurableJobsHealthModule } from './jobs-health-module-definition';
-import type { JobsHealthAsyncOptions, JobsHealthMount, JobsHealthOptions } from './jobs-health-options.interface';
+import type {
+  JobsHealthAsyncOptions,
+  JobsHealthMount,
+  JobsHealthOptions,
+} from './jobs-health-options.interface';
 
 /**
  * Provides `JobsHealthIndicator` for `@nestjs/terminus` (an optional peer; import from
@@ -17,7 +21,9 @@ import type { JobsHealthAsyncOptions, JobsHealthMount, JobsHealthOptions } from 
   exports: [JobsHealthIndicator],
 })
 export class JobsHealthModule extends ConfigurableJobsHealthModule {
-  static register(options: JobsHealthOptions & JobsHealthMount = {}): DynamicModule {
+  static register(
+    options: JobsHealthOptions & JobsHealthMount = {},
+  ): DynamicModule {
     return super.register(options);
   }
 
@@ -28,7 +34,11 @@ export class JobsHealthModule extends ConfigurableJobsHealthModule {
    * JobsHealthModule.registerAsync({ path: 'health', inject: [ConfigService], useFactory: (c: ConfigService) => ({ timeoutMs: c.get('HEALTH_TIMEOUT_MS') }) })
    */
   static registerAsync(options: JobsHealthAsyncOptions): DynamicModule {
-    assertAsyncOptions('JobsHealthModule.registerAsync', 'createJobsHealthOptions', options);
+    assertAsyncOptions(
+      'JobsHealthModule.registerAsync',
+      'createJobsHealthOptions',
+      options,
+    );
     return super.registerAsync(options);
   }
 }

@@ -11,7 +11,9 @@ import type { BackoffOptions } from 'bullmq';
 export interface JobPayloads {}
 
 /** The payload type of job `N`: the declared type, or `unknown` for undeclared names. */
-export type JobData<N extends string> = N extends keyof JobPayloads ? JobPayloads[N] : unknown;
+export type JobData<N extends string> = N extends keyof JobPayloads
+  ? JobPayloads[N]
+  : unknown;
 
 /** Options of one enqueued job. They override the handler's options. */
 export interface EnqueueOptions {
@@ -56,7 +58,8 @@ export interface JobRef {
 }
 
 /** Where a job is in its life. `waiting` includes prioritised jobs. */
-export type JobStatus = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+export type JobStatus =
+  'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
 
 /** What `JobService.get` returns. */
 export interface JobInfo<R = unknown> extends JobRef {

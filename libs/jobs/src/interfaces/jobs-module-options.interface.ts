@@ -143,7 +143,10 @@ export interface JobsOptionsFactory {
  * Options of {@link JobsModule.forRootAsync}: `imports`, and one of `useFactory` (with `inject`),
  * `useClass` or `useExisting` (a {@link JobsOptionsFactory}).
  */
-export interface JobsModuleAsyncOptions extends ConfigurableModuleAsyncOptions<JobsModuleOptions, 'createJobsOptions'> {
+export interface JobsModuleAsyncOptions extends ConfigurableModuleAsyncOptions<
+  JobsModuleOptions,
+  'createJobsOptions'
+> {
   /**
    * Queue names to register under `@nestjs/bullmq` tokens, so that `@InjectQueue(name)` and
    * bull-board can find them. Given here because Nest must know every provider before any factory

@@ -27,5 +27,9 @@ export interface JobsMetricsOptionsFactory {
  * `useExisting`, plus `path` (not from the factory).
  */
 export interface JobsMetricsAsyncOptions
-  extends ConfigurableModuleAsyncOptions<JobsMetricsOptions, 'createJobsMetricsOptions'>,
+  extends
+    ConfigurableModuleAsyncOptions<
+      JobsMetricsOptions,
+      'createJobsMetricsOptions'
+    >,
     JobsMetricsMount {}

@@ -13,7 +13,9 @@ export function createJobsMetricsController(path: string): Type<unknown> {
     constructor(private readonly metrics: JobsMetrics) {}
 
     @Get(path)
-    async scrape(@Res({ passthrough: true }) res: HttpResponse): Promise<string> {
+    async scrape(
+      @Res({ passthrough: true }) res: HttpResponse,
+    ): Promise<string> {
       const text = await this.metrics.metrics();
       const type = this.metrics.registry.contentType;
       if (res.setHeader) res.setHeader('Content-Type', type);

@@ -2,7 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { assertAsyncOptions } from '../utils/async-options';
 import { JobsMetrics } from './jobs-metrics.service';
 import { ConfigurableJobsMetricsModule } from './jobs-metrics-module-definition';
-import type { JobsMetricsAsyncOptions, JobsMetricsMount, JobsMetricsOptions } from './jobs-metrics-options.interface';
+import type {
+  JobsMetricsAsyncOptions,
+  JobsMetricsMount,
+  JobsMetricsOptions,
+} from './jobs-metrics-options.interface';
 
 /**
  * Prometheus metrics of `JobsModule`'s queues and jobs, served at `/metrics` unless told otherwise.
@@ -16,7 +20,9 @@ import type { JobsMetricsAsyncOptions, JobsMetricsMount, JobsMetricsOptions } fr
   exports: [JobsMetrics],
 })
 export class JobsMetricsModule extends ConfigurableJobsMetricsModule {
-  static register(options: JobsMetricsOptions & JobsMetricsMount = {}): DynamicModule {
+  static register(
+    options: JobsMetricsOptions & JobsMetricsMount = {},
+  ): DynamicModule {
     return super.register(options);
   }
 
@@ -27,7 +33,11 @@ export class JobsMetricsModule extends ConfigurableJobsMetricsModule {
    * JobsMetricsModule.registerAsync({ inject: [ConfigService], useFactory: (c: ConfigService) => ({ prefix: c.get('METRICS_PREFIX') }) })
    */
   static registerAsync(options: JobsMetricsAsyncOptions): DynamicModule {
-    assertAsyncOptions('JobsMetricsModule.registerAsync', 'createJobsMetricsOptions', options);
+    assertAsyncOptions(
+      'JobsMetricsModule.registerAsync',
+      'createJobsMetricsOptions',
+      options,
+    );
     return super.registerAsync(options);
   }
 }

@@ -16,8 +16,12 @@ const STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
  * BullMQ): one value for all of them, so random names cannot grow the series without bound.
  */
 export const UNREGISTERED_JOB_LABEL = '(unregistered)';
-const DEFAULT_WAIT_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
-const DEFAULT_RUN_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
+const DEFAULT_WAIT_BUCKETS = [
+  0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600,
+];
+const DEFAULT_RUN_BUCKETS = [
+  0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900,
+];
 
 /**
  * Prometheus metrics of the jobs. Queue gauges are read from Redis when scraped (one batched
@@ -46,7 +50,12 @@ export class JobsMetrics implements OnModuleInit {
     const p = options.prefix ?? 'nestjs_jobs_';
     const registers = [registry];
     // Every gauge shares one stats read per scrape: prom-client calls all `collect`s in the same tick.
-    const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge, s: QueueStats) => void) => {
+    const gauge = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      fill: (g: Gauge, s: QueueStats) => void,
+    ) => {
       const self = this;
       return new Gauge({
         name: p + name,
@@ -60,17 +69,43 @@ export class JobsMetrics implements OnModuleInit {
         },
       });
     };
-    gauge('queue_jobs', 'Jobs in each queue by state.', ['queue', 'state'], (g, s) => {
-      for (const state of STATES) g.set({ queue: s.queue, state }, s.counts[state]);
-    });
-    gauge('queue_paused', '1 when the queue is paused.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.paused ? 1 : 0));
-    gauge('queue_workers', 'Live worker processes serving the queue.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.workers));
-    gauge('queue_processes', 'Live processes of the queue\'s worker pool (queues with the processes option).', ['queue'], (g, s) => {
-      if (s.pool) g.set({ queue: s.queue }, s.pool.processes);
-    });
-    gauge('queue_concurrency', 'Configured jobs at once per worker process.', ['queue'], (g, s) => g.set({ queue: s.queue }, s.concurrency));
-    gauge('queue_oldest_waiting_seconds', 'How long the next job to run has waited (queue latency).', ['queue'], (g, s) =>
-      g.set({ queue: s.queue }, s.oldestWaitingMs / 1000),
+    gauge(
+      'queue_jobs',
+      'Jobs in each queue by state.',
+      ['queue', 'state'],
+      (g, s) => {
+        for (const state of STATES)
+          g.set({ queue: s.queue, state }, s.counts[state]);
+      },
+    );
+    gauge('queue_paused', '1 when the queue is paused.', ['queue'], (g, s) =>
+      g.set({ queue: s.queue }, s.paused ? 1 : 0),
+    );
+    gauge(
+      'queue_workers',
+      'Live worker processes serving the queue.',
+      ['queue'],
+      (g, s) => g.set({ queue: s.queue }, s.workers),
+    );
+    gauge(
+      'queue_processes',
+      "Live processes of the queue's worker pool (queues with the processes option).",
+      ['queue'],
+      (g, s) => {
+        if (s.pool) g.set({ queue: s.queue }, s.pool.processes);
+      },
+    );
+    gauge(
+      'queue_concurrency',
+      'Configured jobs at once per worker process.',
+      ['queue'],
+      (g, s) => g.set({ queue: s.queue }, s.concurrency),
+    );
+    gauge(
+      'queue_oldest_waiting_seconds',
+      'How long the next job to run has waited (queue latency).',
+      ['queue'],
+      (g, s) => g.set({ queue: s.queue }, s.oldestWaitingMs / 1000),
     );
     const labelNames = ['queue', 'name'] as const;
     this.waitTime = new Histogram({
@@ -87,13 +122,30 @@ export class JobsMetrics implements OnModuleInit {
       buckets: options.buckets?.run ?? DEFAULT_RUN_BUCKETS,
       registers,
     });
-    this.completed = new Counter({ name: `${p}jobs_completed_total`, help: 'Jobs completed.', labelNames, registers });
-    this.failed = new Counter({ name: `${p}jobs_failed_total`, help: 'Jobs failed for good (no attempts left).', labelNames, registers });
-    this.retried = new Counter({ name: `${p}jobs_retried_total`, help: 'Failed attempts that will be retried.', labelNames, registers });
+    this.completed = new Counter({
+      name: `${p}jobs_completed_total`,
+      help: 'Jobs completed.',
+      labelNames,
+      registers,
+    });
+    this.failed = new Counter({
+      name: `${p}jobs_failed_total`,
+      help: 'Jobs failed for good (no attempts left).',
+      labelNames,
+      registers,
+    });
+    this.retried = new Counter({
+      name: `${p}jobs_retried_total`,
+      help: 'Failed attempts that will be retried.',
+      labelNames,
+      registers,
+    });
   }
 
   onModuleInit(): void {
-    this.internals.observeWorkers((queue, worker) => this.observe(queue, worker));
+    this.internals.observeWorkers((queue, worker) =>
+      this.observe(queue, worker),
+    );
   }
 
   /** The metrics in Prometheus text format. */
@@ -106,7 +158,10 @@ export class JobsMetrics implements OnModuleInit {
       // First start only: later attempts' waits include the retry backoff.
       if (job.attemptsStarted > 1 || !job.processedOn) return;
       const ready = job.timestamp + (job.delay || 0);
-      this.waitTime.observe({ queue, name: this.label(job) }, Math.max(0, job.processedOn - ready) / 1000);
+      this.waitTime.observe(
+        { queue, name: this.label(job) },
+        Math.max(0, job.processedOn - ready) / 1000,
+      );
     });
     worker.on('completed', (job: Job) => {
       this.observeRun(queue, job);
@@ -115,14 +170,20 @@ export class JobsMetrics implements OnModuleInit {
     worker.on('failed', (job: Job | undefined) => {
       if (!job) return;
       this.observeRun(queue, job);
-      (failedForGood(job) ? this.failed : this.retried).inc({ queue, name: this.label(job) });
+      (failedForGood(job) ? this.failed : this.retried).inc({
+        queue,
+        name: this.label(job),
+      });
     });
   }
 
   private observeRun(queue: string, job: Job): void {
     if (!job.processedOn) return;
     const end = job.finishedOn || Date.now();
-    this.runTime.observe({ queue, name: this.label(job) }, Math.max(0, end - job.processedOn) / 1000);
+    this.runTime.observe(
+      { queue, name: this.label(job) },
+      Math.max(0, end - job.processedOn) / 1000,
+    );
   }
 
   private label(job: Job): string {

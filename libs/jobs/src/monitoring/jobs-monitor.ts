@@ -54,13 +54,24 @@ export class JobsMonitor {
   }
 
   stats(queue?: string): Promise<QueueStats[]> {
-    if (queue !== undefined && !this.queues.has(queue)) return Promise.reject(new UnknownQueueError(String(queue), this.queues.names()));
+    if (queue !== undefined && !this.queues.has(queue))
+      return Promise.reject(
+        new UnknownQueueError(String(queue), this.queues.names()),
+      );
     const names = queue === undefined ? this.queues.names() : [queue];
     return this.queues.call(async () => {
       const workers = await this.workerRegistry.list();
       const now = Date.now();
       return Promise.all(
-        names.map((name) => readQueueStats(this.queues.get(name), this.config.queues.get(name)!, this.queues.producer, workers, now)),
+        names.map((name) =>
+          readQueueStats(
+            this.queues.get(name),
+            this.config.queues.get(name)!,
+            this.queues.producer,
+            workers,
+            now,
+          ),
+        ),
       );
     }, READ_FAILED);
   }
@@ -75,7 +86,11 @@ export class JobsMonitor {
       () =>
         Promise.all([
           this.workerRegistry.list(),
-          Promise.all(names.map((name) => this.queues.get(name).getJobCountByTypes('wait', 'prioritized'))),
+          Promise.all(
+            names.map((name) =>
+              this.queues.get(name).getJobCountByTypes('wait', 'prioritized'),
+            ),
+          ),
         ]),
       READ_FAILED,
     );

@@ -16,7 +16,14 @@ export async function readQueueStats(
   now = Date.now(),
 ): Promise<QueueStats> {
   const [counts, paused, oldest] = await Promise.all([
-    queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
+    queue.getJobCounts(
+      'waiting',
+      'prioritized',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+    ),
     queue.isPaused(),
     oldestWaitingSince(queue, redis),
   ]);
@@ -39,7 +46,11 @@ export async function readQueueStats(
     concurrency: config.concurrency,
     workers: serving.length,
     pool: config.processes
-      ? { min: config.processes.min, max: config.processes.max, processes: serving.filter((w) => w.pool !== undefined).length }
+      ? {
+          min: config.processes.min,
+          max: config.processes.max,
+          processes: serving.filter((w) => w.pool !== undefined).length,
+        }
       : null,
     oldestWaitingMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
     lastMinute,
@@ -47,9 +58,19 @@ export async function readQueueStats(
 }
 
 /** A queue's backlog: jobs ready to run, and how long the next one has waited. About one round trip. */
-export async function readBacklog(queue: Queue, redis: KeyReader, now = Date.now()): Promise<{ waiting: number; oldestWaitingMs: number }> {
-  const [waiting, oldest] = await Promise.all([queue.getJobCountByTypes('wait', 'prioritized'), oldestWaitingSince(queue, redis)]);
-  return { waiting, oldestWaitingMs: oldest === undefined ? 0 : Math.max(0, now - oldest) };
+export async function readBacklog(
+  queue: Queue,
+  redis: KeyReader,
+  now = Date.now(),
+): Promise<{ waiting: number; oldestWaitingMs: number }> {
+  const [waiting, oldest] = await Promise.all([
+    queue.getJobCountByTypes('wait', 'prioritized'),
+    oldestWaitingSince(queue, redis),
+  ]);
+  return {
+    waiting,
+    oldestWaitingMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
+  };
 }
 
 /**
@@ -57,10 +78,17 @@ export async function readBacklog(queue: Queue, redis: KeyReader, now = Date.now
  * takes from the tail), at its creation time plus any delay it served. Prioritized jobs run first
  * but are ordered by priority, not age, so the wait list stands for the queue's latency.
  */
-async function oldestWaitingSince(queue: Queue, redis: KeyReader): Promise<number | undefined> {
+async function oldestWaitingSince(
+  queue: Queue,
+  redis: KeyReader,
+): Promise<number | undefined> {
   const id = await redis.lindex(queue.toKey('wait'), -1);
   if (!id) return undefined;
-  const [timestamp, delay] = await redis.hmget(queue.toKey(id), 'timestamp', 'delay');
+  const [timestamp, delay] = await redis.hmget(
+    queue.toKey(id),
+    'timestamp',
+    'delay',
+  );
   if (!timestamp) return undefined;
   return Number(timestamp) + (Number(delay) || 0);
 }

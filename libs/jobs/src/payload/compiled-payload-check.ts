@@ -1,5 +1,10 @@
 import { TransformationType } from 'class-transformer';
-import { getMetadataStorage, ValidationTypes, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import {
+  getMetadataStorage,
+  ValidationTypes,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
 
 import { MAX_PAYLOAD_DEPTH } from './json-safety';
 
@@ -31,10 +36,17 @@ export interface CompiledPayloadCheck {
 }
 
 /** Why a class stays on the full path, for a debug log. */
-export type PayloadCompilation = { check: CompiledPayloadCheck } | { check?: undefined; reason: string };
+export type PayloadCompilation =
+  { check: CompiledPayloadCheck } | { check?: undefined; reason: string };
 
-type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
-type TypeFunction = (options: { newObject: object; object: object; property: string }) => unknown;
+type ValidationMetadata = ReturnType<
+  ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']
+>[number];
+type TypeFunction = (options: {
+  newObject: object;
+  object: object;
+  property: string;
+}) => unknown;
 
 interface Rule {
   metadata: ValidationMetadata;
@@ -67,19 +79,34 @@ interface TransformerStorage {
   getStrategy(target: Function): string;
   getExposedMetadatas(target: Function): unknown[];
   getExcludedMetadatas(target: Function): unknown[];
-  findTransformMetadatas(target: Function, property: string, type: TransformationType): unknown[];
+  findTransformMetadatas(
+    target: Function,
+    property: string,
+    type: TransformationType,
+  ): unknown[];
   findTypeMetadata(
     target: Function,
     property: string,
-  ): { typeFunction: TypeFunction; reflectedType?: unknown; options?: { discriminator?: unknown } } | undefined;
+  ):
+    | {
+        typeFunction: TypeFunction;
+        reflectedType?: unknown;
+        options?: { discriminator?: unknown };
+      }
+    | undefined;
 }
 
 function loadTransformerStorage(): TransformerStorage | undefined {
-  for (const path of ['class-transformer/cjs/storage', 'class-transformer/storage']) {
+  for (const path of [
+    'class-transformer/cjs/storage',
+    'class-transformer/storage',
+  ]) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const storage = require(path).defaultMetadataStorage as TransformerStorage | undefined;
-      if (storage && typeof storage.findTypeMetadata === 'function') return storage;
+      const storage = require(path).defaultMetadataStorage as
+        TransformerStorage | undefined;
+      if (storage && typeof storage.findTypeMetadata === 'function')
+        return storage;
     } catch {
       // try the next layout
     }
@@ -100,7 +127,10 @@ const SUPPORTED_TYPES = new Set<string>([
  * constraint instances from class-validator's container, which is set up by the app.
  */
 export class PayloadCheckCompiler {
-  private readonly plans = new Map<PayloadClass, Map<string | undefined, ClassPlan | string>>();
+  private readonly plans = new Map<
+    PayloadClass,
+    Map<string | undefined, ClassPlan | string>
+  >();
   private readonly transformer = loadTransformerStorage();
 
   compile(cls: PayloadClass): PayloadCompilation {
@@ -109,7 +139,10 @@ export class PayloadCheckCompiler {
     return { check: (data) => this.check(plan, data) };
   }
 
-  private plan(cls: PayloadClass, schema: string | undefined): ClassPlan | string {
+  private plan(
+    cls: PayloadClass,
+    schema: string | undefined,
+  ): ClassPlan | string {
     let bySchema = this.plans.get(cls);
     if (!bySchema) this.plans.set(cls, (bySchema = new Map()));
     let plan = bySchema.get(schema);
@@ -125,30 +158,58 @@ export class PayloadCheckCompiler {
   }
 
   /** A plan, or the reason there is none. Same metadata query as class-validator's executor. */
-  private build(cls: PayloadClass, schema: string | undefined): ClassPlan | string {
+  private build(
+    cls: PayloadClass,
+    schema: string | undefined,
+  ): ClassPlan | string {
     const transformer = this.transformer;
     if (!transformer) return 'class-transformer metadata storage not found';
     const storage = getMetadataStorage();
-    const metadatas = storage.getTargetValidationMetadatas(cls, schema as string, false, false, undefined);
+    const metadatas = storage.getTargetValidationMetadatas(
+      cls,
+      schema as string,
+      false,
+      false,
+      undefined,
+    );
     // class-validator rejects a class without rules (forbidUnknownValues): let it say so.
     if (metadatas.length === 0) return 'it has no validation decorators';
-    if (transformer.getStrategy(cls) !== 'none' || transformer.getExposedMetadatas(cls).length || transformer.getExcludedMetadatas(cls).length) {
+    if (
+      transformer.getStrategy(cls) !== 'none' ||
+      transformer.getExposedMetadatas(cls).length ||
+      transformer.getExcludedMetadatas(cls).length
+    ) {
       return 'it uses @Expose or @Exclude';
     }
     const grouped = storage.groupByPropertyName(metadatas);
     const properties: PropertyPlan[] = [];
     for (const [name, list] of Object.entries(grouped)) {
-      if (transformer.findTransformMetadatas(cls, name, TransformationType.PLAIN_TO_CLASS).length) return `@Transform on "${name}"`;
+      if (
+        transformer.findTransformMetadatas(
+          cls,
+          name,
+          TransformationType.PLAIN_TO_CLASS,
+        ).length
+      )
+        return `@Transform on "${name}"`;
       const plan: PropertyPlan = { name, conditions: [], rules: [] };
       for (const metadata of list) {
-        if (!SUPPORTED_TYPES.has(metadata.type)) return `"${name}" uses ${metadata.type}`;
+        if (!SUPPORTED_TYPES.has(metadata.type))
+          return `"${name}" uses ${metadata.type}`;
         if (metadata.type === ValidationTypes.CONDITIONAL_VALIDATION) {
           plan.conditions.push(metadata.constraints[0]);
         } else if (metadata.type === ValidationTypes.NESTED_VALIDATION) {
-          plan.nested = { schema: typeof metadata.target === 'string' ? metadata.target : metadata.target.name };
+          plan.nested = {
+            schema:
+              typeof metadata.target === 'string'
+                ? metadata.target
+                : metadata.target.name,
+          };
         } else if (metadata.type !== ValidationTypes.WHITELIST) {
           const constraints: ValidatorConstraintInterface[] = [];
-          for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
+          for (const constraint of storage.getTargetValidatorConstraints(
+            metadata.constraintCls,
+          )) {
             // validateSync skips async constraints; so do we.
             if (!constraint.async) constraints.push(constraint.instance);
           }
@@ -158,14 +219,22 @@ export class PayloadCheckCompiler {
       const type = transformer.findTypeMetadata(cls, name);
       if (type) {
         if (!plan.nested) return `@Type on "${name}" converts its value`;
-        if (type.options?.discriminator) return `@Type on "${name}" has a discriminator`;
+        if (type.options?.discriminator)
+          return `@Type on "${name}" has a discriminator`;
         // Declared as a Map or Set, the property becomes one: the check builds plain arrays and objects.
-        if (type.reflectedType === Map || type.reflectedType === Set) return `"${name}" is declared as a Map or Set`;
+        if (type.reflectedType === Map || type.reflectedType === Set)
+          return `"${name}" is declared as a Map or Set`;
         plan.nested.typeFunction = type.typeFunction;
       }
       properties.push(plan);
     }
-    return { cls, name: cls.name, properties, nested: properties.filter((p) => p.nested), known: new Set(properties.map((p) => p.name)) };
+    return {
+      cls,
+      name: cls.name,
+      properties,
+      nested: properties.filter((p) => p.nested),
+      known: new Set(properties.map((p) => p.name)),
+    };
   }
 
   private check(plan: ClassPlan, data: unknown): object | undefined {
@@ -183,14 +252,26 @@ export class PayloadCheckCompiler {
    * does with whitelist, forbidNonWhitelisted and forbidUnknownValues. `depth` counts the nested
    * objects and arrays down to `data`: deeper than `MAX_PAYLOAD_DEPTH`, the full path refuses it.
    */
-  private instance(plan: ClassPlan, data: unknown, depth: number): object | undefined {
-    if (typeof data !== 'object' || data === null || Array.isArray(data) || depth > MAX_PAYLOAD_DEPTH) return undefined;
+  private instance(
+    plan: ClassPlan,
+    data: unknown,
+    depth: number,
+  ): object | undefined {
+    if (
+      typeof data !== 'object' ||
+      data === null ||
+      Array.isArray(data) ||
+      depth > MAX_PAYLOAD_DEPTH
+    )
+      return undefined;
     const keys = Object.keys(data);
     for (const key of keys) if (!plan.known.has(key)) return undefined;
     const object = new plan.cls() as Record<string, unknown>;
     // Fields the constructor sets count for the whitelist too.
-    for (const key of Object.keys(object)) if (!plan.known.has(key)) return undefined;
-    for (const key of keys) object[key] = (data as Record<string, unknown>)[key];
+    for (const key of Object.keys(object))
+      if (!plan.known.has(key)) return undefined;
+    for (const key of keys)
+      object[key] = (data as Record<string, unknown>)[key];
     // Nested objects first, so conditions and rules see the whole instance. One that does not
     // convert is invalid unless a condition skips it: the full path tells which.
     for (const property of plan.nested) {
@@ -203,14 +284,21 @@ export class PayloadCheckCompiler {
     for (const property of plan.properties) {
       const value = object[property.name];
       let applies = true;
-      for (const condition of property.conditions) applies = condition(object, value) && applies;
+      for (const condition of property.conditions)
+        applies = condition(object, value) && applies;
       if (!applies) continue;
-      for (const rule of property.rules) if (!this.passes(plan, rule, object, value)) return undefined;
+      for (const rule of property.rules)
+        if (!this.passes(plan, rule, object, value)) return undefined;
     }
     return object;
   }
 
-  private passes(plan: ClassPlan, { metadata, constraints }: Rule, object: object, value: unknown): boolean {
+  private passes(
+    plan: ClassPlan,
+    { metadata, constraints }: Rule,
+    object: object,
+    value: unknown,
+  ): boolean {
     if (metadata.validateIf && !metadata.validateIf(object, value)) return true;
     const args: ValidationArguments = {
       targetName: plan.name,
@@ -219,10 +307,14 @@ export class PayloadCheckCompiler {
       value,
       constraints: metadata.constraints,
     };
-    const each = metadata.each && (Array.isArray(value) || value instanceof Set || value instanceof Map);
+    const each =
+      metadata.each &&
+      (Array.isArray(value) || value instanceof Set || value instanceof Map);
     for (const constraint of constraints) {
       if (each) {
-        for (const item of Array.isArray(value) ? value : [...(value as Set<unknown>).values()]) {
+        for (const item of Array.isArray(value)
+          ? value
+          : [...(value as Set<unknown>).values()]) {
           if (!accepted(constraint.validate(item, args))) return false;
         }
       } else if (!accepted(constraint.validate(value, args))) {
@@ -233,13 +325,25 @@ export class PayloadCheckCompiler {
   }
 
   /** The nested value as instances of its `@Type`, or `undefined` when it is not valid. */
-  private nested(property: PropertyPlan, parent: object, data: object, value: unknown, depth: number): unknown {
+  private nested(
+    property: PropertyPlan,
+    parent: object,
+    data: object,
+    value: unknown,
+    depth: number,
+  ): unknown {
     const { schema, typeFunction } = property.nested!;
     if (!typeFunction) return undefined; // a plain object: class-validator calls it an unknown value
-    const cls = typeFunction({ newObject: parent, object: data, property: property.name });
+    const cls = typeFunction({
+      newObject: parent,
+      object: data,
+      property: property.name,
+    });
     if (typeof cls !== 'function') return undefined;
     const plan = this.plan(cls as PayloadClass, schema);
-    return typeof plan === 'string' ? undefined : this.nestedValue(plan, value, depth);
+    return typeof plan === 'string'
+      ? undefined
+      : this.nestedValue(plan, value, depth);
   }
 
   /** An object as an instance of `plan`, arrays (of arrays) of them element by element; `undefined` stays as it is. */
@@ -259,5 +363,7 @@ export class PayloadCheckCompiler {
 
 /** What class-validator counts as a pass in validateSync: truthy, and not a promise (whose result it would not wait for). */
 function accepted(result: unknown): boolean {
-  return Boolean(result) && typeof (result as { then?: unknown }).then !== 'function';
+  return (
+    Boolean(result) && typeof (result as { then?: unknown }).then !== 'function'
+  );
 }

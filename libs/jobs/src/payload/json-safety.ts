@@ -43,17 +43,33 @@ export interface JsonInspectOptions {
  * Dates travel as ISO strings (a payload class can turn them back with `@Type(() => Date)`). Never
  * throws: getters, proxies and `toJSON` methods that throw are reported as problems at their path.
  */
-export function inspectJson(value: unknown, options: JsonInspectOptions = {}): JsonInspection {
-  const walker = new JsonWalker(options.prototypeKeys ? PROTOTYPE_KEYS : PROTO_ONLY);
+export function inspectJson(
+  value: unknown,
+  options: JsonInspectOptions = {},
+): JsonInspection {
+  const walker = new JsonWalker(
+    options.prototypeKeys ? PROTOTYPE_KEYS : PROTO_ONLY,
+  );
   let found: Found | undefined;
   try {
     found = walker.walk(value, '', 0, true);
   } catch (error) {
     // Not expected: every read that can throw is caught where it happens, with its path.
-    found = { path: [], what: `unreadable (${describeError(error)})`, kind: 'json' };
+    found = {
+      path: [],
+      what: `unreadable (${describeError(error)})`,
+      kind: 'json',
+    };
   }
   if (!found) return { maxBytes: walker.maxBytes };
-  return { problem: { path: `data${found.path.reverse().join('')}`, what: found.what, kind: found.kind }, maxBytes: walker.maxBytes };
+  return {
+    problem: {
+      path: `data${found.path.reverse().join('')}`,
+      what: found.what,
+      kind: found.kind,
+    },
+    maxBytes: walker.maxBytes,
+  };
 }
 
 /** The problem with its path segments innermost first (built only on the way out of a failure). */
@@ -64,7 +80,9 @@ interface Found {
 }
 
 const PROTO_ONLY: ReadonlySet<string> = new Set(['__proto__']);
-const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(
+  Object.getOwnPropertyNames(Object.prototype),
+);
 
 /** Worst-case JSON bytes: any UTF-16 unit may become a 6-byte `\u001f` escape; numbers print in at most 24 characters. */
 const maxStringBytes = (s: string) => 2 + 6 * s.length;
@@ -87,11 +105,17 @@ const REFUSED: Array<[Function, string]> = [
   [Symbol, 'a Symbol object'],
 ];
 
-const leaf = (what: string, kind: JsonProblemKind = 'json'): Found => ({ path: [], what, kind });
+const leaf = (what: string, kind: JsonProblemKind = 'json'): Found => ({
+  path: [],
+  what,
+  kind,
+});
 
 function describeError(error: unknown): string {
   try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
   } catch {
     return 'an unprintable error';
   }
@@ -116,7 +140,12 @@ class JsonWalker {
    * `depth` counts the objects and arrays around `value`; `callToJSON` is false for the result
    * of a `toJSON` call, as JSON calls it once per value.
    */
-  walk(value: unknown, key: string | number, depth: number, callToJSON: boolean): Found | undefined {
+  walk(
+    value: unknown,
+    key: string | number,
+    depth: number,
+    callToJSON: boolean,
+  ): Found | undefined {
     switch (typeof value) {
       case 'string':
         this.maxBytes += maxStringBytes(value);
@@ -126,7 +155,9 @@ class JsonWalker {
         return undefined;
       case 'number':
         this.maxBytes += MAX_NUMBER_BYTES;
-        return Number.isFinite(value) ? undefined : leaf(`${value} (not a finite number)`);
+        return Number.isFinite(value)
+          ? undefined
+          : leaf(`${value} (not a finite number)`);
       case 'bigint':
         return leaf('a BigInt (send it as a string)');
       case 'function':
@@ -134,7 +165,9 @@ class JsonWalker {
       case 'symbol':
         return leaf('a symbol');
       case 'undefined':
-        return leaf(callToJSON ? 'undefined' : 'undefined, returned by its toJSON()');
+        return leaf(
+          callToJSON ? 'undefined' : 'undefined, returned by its toJSON()',
+        );
     }
     if (value === null) {
       this.maxBytes += 4;
@@ -157,10 +190,12 @@ class JsonWalker {
         return leaf(`an object whose toJSON() threw (${describeError(error)})`);
       }
       // Date's toJSON gives null for an Invalid Date: the job would get null.
-      if (result === null && object instanceof Date) return leaf('an Invalid Date');
+      if (result === null && object instanceof Date)
+        return leaf('an Invalid Date');
       return this.walk(result, key, depth, false);
     }
-    if (depth >= MAX_PAYLOAD_DEPTH) return leaf(`nested more than ${MAX_PAYLOAD_DEPTH} levels deep`, 'depth');
+    if (depth >= MAX_PAYLOAD_DEPTH)
+      return leaf(`nested more than ${MAX_PAYLOAD_DEPTH} levels deep`, 'depth');
     if (this.ancestors.includes(object)) return leaf('a circular reference');
     if (!isArray) {
       let refused: string | undefined;
@@ -173,7 +208,9 @@ class JsonWalker {
     }
     this.ancestors.push(object);
     try {
-      return isArray ? this.walkArray(object as unknown[], depth + 1) : this.walkObject(object, depth + 1);
+      return isArray
+        ? this.walkArray(object as unknown[], depth + 1)
+        : this.walkObject(object, depth + 1);
     } finally {
       this.ancestors.pop();
     }
@@ -194,7 +231,11 @@ class JsonWalker {
       }
       return undefined;
     } catch (error) {
-      return { path: [segment(i)], what: `unreadable (${describeError(error)})`, kind: 'json' };
+      return {
+        path: [segment(i)],
+        what: `unreadable (${describeError(error)})`,
+        kind: 'json',
+      };
     }
   }
 
@@ -225,7 +266,11 @@ class JsonWalker {
       }
       return undefined;
     } catch (error) {
-      return { path: key === undefined ? [] : [segment(key)], what: `unreadable (${describeError(error)})`, kind: 'json' };
+      return {
+        path: key === undefined ? [] : [segment(key)],
+        what: `unreadable (${describeError(error)})`,
+        kind: 'json',
+      };
     }
   }
 
@@ -233,7 +278,8 @@ class JsonWalker {
   private refusedKind(object: object): string | undefined {
     const proto = Object.getPrototypeOf(object);
     if (proto === Object.prototype || proto === null) return undefined;
-    if (ArrayBuffer.isView(object)) return 'a typed array or DataView (convert it to an array or a base64 string)';
+    if (ArrayBuffer.isView(object))
+      return 'a typed array or DataView (convert it to an array or a base64 string)';
     for (const [type, what] of REFUSED) if (object instanceof type) return what;
     return undefined;
   }

@@ -8,15 +8,20 @@
 export const POOL_ARGUMENT = '--pool';
 
 /** What a pool's process tells its supervisor. */
-export type PoolChildMessage = { type: 'nestjs-jobs:ready' } | { type: 'nestjs-jobs:boot-failed'; error: string };
+export type PoolChildMessage =
+  | { type: 'nestjs-jobs:ready' }
+  | { type: 'nestjs-jobs:boot-failed'; error: string };
 
-export function isPoolChildMessage(message: unknown): message is PoolChildMessage {
+export function isPoolChildMessage(
+  message: unknown,
+): message is PoolChildMessage {
   const type = (message as { type?: unknown } | null)?.type;
   return type === 'nestjs-jobs:ready' || type === 'nestjs-jobs:boot-failed';
 }
 
 function send(message: PoolChildMessage): void {
-  if (process.send && process.connected) process.send(message, undefined, {}, () => undefined);
+  if (process.send && process.connected)
+    process.send(message, undefined, {}, () => undefined);
 }
 
 export function reportReady(): void {
@@ -24,7 +29,10 @@ export function reportReady(): void {
 }
 
 export function reportBootFailure(error: unknown): void {
-  send({ type: 'nestjs-jobs:boot-failed', error: (error as Error)?.message ?? String(error) });
+  send({
+    type: 'nestjs-jobs:boot-failed',
+    error: (error as Error)?.message ?? String(error),
+  });
 }
 
 /**

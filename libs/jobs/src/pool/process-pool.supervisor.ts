@@ -1,5 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { LogLines, Messages } from '../jobs.messages';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error';
@@ -56,7 +62,9 @@ interface PoolGroup {
  * shutdown sends SIGTERM to every process and waits until all have drained.
  */
 @Injectable()
-export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDestroy {
+export class ProcessPoolSupervisor
+  implements OnApplicationBootstrap, OnModuleDestroy
+{
   private readonly logger = new Logger('JobsPool');
   private readonly groups: PoolGroup[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -82,29 +90,58 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
 
   /** Live processes per group, for logs and tests. */
   processes(): Array<{ queues: string[]; pid: number; ready: boolean }> {
-    return this.groups.flatMap((g) => [...g.processes].filter((p) => !p.retiring).map((p) => ({ queues: g.queues, pid: p.child.pid!, ready: p.ready })));
+    return this.groups.flatMap((g) =>
+      [...g.processes]
+        .filter((p) => !p.retiring)
+        .map((p) => ({ queues: g.queues, pid: p.child.pid!, ready: p.ready })),
+    );
   }
 
   onApplicationBootstrap(): void {
     const plan = this.config.pool;
     if (!plan) return;
-    if (!process.argv[1]) throw new JobsConfigurationError(Messages.poolEntryMissing());
-    for (const queue of plan.pooled) this.groups.push(this.group(`queue "${queue.name}"`, [queue.name], queue.processes!));
+    if (!process.argv[1])
+      throw new JobsConfigurationError(Messages.poolEntryMissing());
+    for (const queue of plan.pooled)
+      this.groups.push(
+        this.group(`queue "${queue.name}"`, [queue.name], queue.processes!),
+      );
     if (plan.shared.length > 0) {
-      this.groups.push(this.group(`queues ${plan.shared.map((q) => `"${q}"`).join(', ')}`, plan.shared, { min: 1, max: 1, scaleUpAfterMs: 0, scaleDownAfterMs: 0 }));
+      this.groups.push(
+        this.group(
+          `queues ${plan.shared.map((q) => `"${q}"`).join(', ')}`,
+          plan.shared,
+          { min: 1, max: 1, scaleUpAfterMs: 0, scaleDownAfterMs: 0 },
+        ),
+      );
     }
     for (const group of this.groups) {
       for (let i = 0; i < group.bounds.min; i++) this.spawn(group);
     }
-    const described = this.groups.map((g) => `${g.label}: ${g.bounds.min === g.bounds.max ? g.bounds.min : `${g.bounds.min}-${g.bounds.max}`}`);
+    const described = this.groups.map(
+      (g) =>
+        `${g.label}: ${g.bounds.min === g.bounds.max ? g.bounds.min : `${g.bounds.min}-${g.bounds.max}`}`,
+    );
     this.logger.log(LogLines.poolStarted(this.id, described));
     if (this.groups.some((g) => g.bounds.min < g.bounds.max)) {
       this.scaler = setInterval(() => void this.scale(), SCALE_TICK_MS);
     }
   }
 
-  private group(label: string, queues: string[], bounds: ResolvedProcesses): PoolGroup {
-    return { label, queues, bounds, processes: new Set(), restartsPending: 0, deathsInARow: 0, bootFailuresInARow: 0 };
+  private group(
+    label: string,
+    queues: string[],
+    bounds: ResolvedProcesses,
+  ): PoolGroup {
+    return {
+      label,
+      queues,
+      bounds,
+      processes: new Set(),
+      restartsPending: 0,
+      deathsInARow: 0,
+      bootFailuresInARow: 0,
+    };
   }
 
   private spawn(group: PoolGroup): void {
@@ -113,12 +150,16 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
       .flatMap(([queue, n]) => ['--concurrency', `${queue}=${n}`]);
     // Its own process group, so a Ctrl-C in the terminal reaches only the supervisor, which passes
     // exactly one SIGTERM on (Nest stops a process hard on a second signal).
-    const child = fork(process.argv[1], [...group.queues, ...concurrency, POOL_ARGUMENT, this.id], {
-      execArgv: process.execArgv,
-      env: process.env,
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      detached: true,
-    });
+    const child = fork(
+      process.argv[1],
+      [...group.queues, ...concurrency, POOL_ARGUMENT, this.id],
+      {
+        execArgv: process.execArgv,
+        env: process.env,
+        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+        detached: true,
+      },
+    );
     const proc: PoolProcess = {
       child,
       group,
@@ -130,7 +171,11 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
         proc.lastError ||= `not ready within ${BOOT_TIMEOUT_MS / 1000} s`;
         child.kill('SIGKILL');
       }, BOOT_TIMEOUT_MS),
-      exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve(this.exited(proc, code, signal)))),
+      exited: new Promise((resolve) =>
+        child.once('exit', (code, signal) =>
+          resolve(this.exited(proc, code, signal)),
+        ),
+      ),
     };
     group.processes.add(proc);
     let stderr = '';
@@ -154,7 +199,11 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
     child.on('error', (error) => (proc.lastError = error.message));
   }
 
-  private exited(proc: PoolProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private exited(
+    proc: PoolProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     const { group, child } = proc;
     clearTimeout(proc.bootTimer);
     group.processes.delete(proc);
@@ -166,13 +215,30 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
     if (!proc.ready) {
       group.bootFailuresInARow++;
       if (group.bootFailuresInARow >= BOOT_FAILURES_TO_STOP) {
-        this.fail(Messages.poolCrashLoop(group.label, group.bootFailuresInARow, proc.lastError));
+        this.fail(
+          Messages.poolCrashLoop(
+            group.label,
+            group.bootFailuresInARow,
+            proc.lastError,
+          ),
+        );
         return;
       }
     }
-    group.deathsInARow = proc.ready && Date.now() - proc.startedAt >= STABLE_MS ? 1 : group.deathsInARow + 1;
+    group.deathsInARow =
+      proc.ready && Date.now() - proc.startedAt >= STABLE_MS
+        ? 1
+        : group.deathsInARow + 1;
     const delay = restartDelayMs(group.deathsInARow);
-    this.logger.warn(LogLines.poolProcessReplaced(child.pid, group.label, how, proc.ready, delay));
+    this.logger.warn(
+      LogLines.poolProcessReplaced(
+        child.pid,
+        group.label,
+        how,
+        proc.ready,
+        delay,
+      ),
+    );
     group.restartsPending++;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -187,7 +253,10 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
     for (const group of this.groups) {
       if (group.bounds.min === group.bounds.max || this.stopping) continue;
       const queue = group.queues[0];
-      const backlog = await readBacklog(this.queues.get(queue), this.queues.producer).catch(() => undefined);
+      const backlog = await readBacklog(
+        this.queues.get(queue),
+        this.queues.producer,
+      ).catch(() => undefined);
       if (!backlog) continue; // Redis away: keep the pool as it is.
       const now = Date.now();
       if (backlog.waiting > 0) group.idleSince = undefined;
@@ -196,7 +265,8 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
       const decision = decideProcesses(
         {
           processes: serving.length + group.restartsPending,
-          starting: serving.filter((p) => !p.ready).length + group.restartsPending,
+          starting:
+            serving.filter((p) => !p.ready).length + group.restartsPending,
           waiting: backlog.waiting,
           oldestWaitingMs: backlog.oldestWaitingMs,
           idleMs: group.idleSince === undefined ? 0 : now - group.idleSince,
@@ -205,7 +275,14 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
       );
       if (!decision) continue;
       const from = serving.length + group.restartsPending;
-      this.logger.log(LogLines.poolScaled(queue, from, from + decision.change, decision.reason));
+      this.logger.log(
+        LogLines.poolScaled(
+          queue,
+          from,
+          from + decision.change,
+          decision.reason,
+        ),
+      );
       if (decision.change > 0) {
         this.spawn(group);
       } else {
@@ -241,7 +318,13 @@ export class ProcessPoolSupervisor implements OnApplicationBootstrap, OnModuleDe
     }
     const exited = Promise.all(all.map((p) => p.exited));
     let deadline: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (deadline = setTimeout(() => resolve('late'), this.config.shutdownGraceMs + STOP_MARGIN_MS)));
+    const late = new Promise<'late'>(
+      (resolve) =>
+        (deadline = setTimeout(
+          () => resolve('late'),
+          this.config.shutdownGraceMs + STOP_MARGIN_MS,
+        )),
+    );
     if ((await Promise.race([exited, late])) === 'late') {
       for (const proc of all) proc.child.kill('SIGKILL');
       await exited;

@@ -27,22 +27,40 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * starting, since it may be about to take that job), down once nothing has waited for
  * `scaleDownAfterMs`, never past `min` or `max`.
  */
-export function decideProcesses(sample: PoolSample, bounds: ResolvedProcesses): ScalingDecision | undefined {
-  if (sample.processes < bounds.max && sample.starting === 0 && sample.waiting > 0 && sample.oldestWaitingMs >= bounds.scaleUpAfterMs) {
+export function decideProcesses(
+  sample: PoolSample,
+  bounds: ResolvedProcesses,
+): ScalingDecision | undefined {
+  if (
+    sample.processes < bounds.max &&
+    sample.starting === 0 &&
+    sample.waiting > 0 &&
+    sample.oldestWaitingMs >= bounds.scaleUpAfterMs
+  ) {
     return {
       change: 1,
       reason: `${sample.waiting} job(s) waiting, the next for ${seconds(sample.oldestWaitingMs)} (scaleUpAfterMs ${bounds.scaleUpAfterMs})`,
     };
   }
-  if (sample.processes > bounds.min && sample.waiting === 0 && sample.idleMs >= bounds.scaleDownAfterMs) {
-    return { change: -1, reason: `no job waiting for ${seconds(sample.idleMs)} (scaleDownAfterMs ${bounds.scaleDownAfterMs})` };
+  if (
+    sample.processes > bounds.min &&
+    sample.waiting === 0 &&
+    sample.idleMs >= bounds.scaleDownAfterMs
+  ) {
+    return {
+      change: -1,
+      reason: `no job waiting for ${seconds(sample.idleMs)} (scaleDownAfterMs ${bounds.scaleDownAfterMs})`,
+    };
   }
   return undefined;
 }
 
 /** Delay before replacing a process that died: quick the first time, doubling while they keep dying. */
 export function restartDelayMs(deathsInARow: number): number {
-  return Math.min(RESTART_BASE_MS * 2 ** Math.max(0, deathsInARow - 1), RESTART_MAX_MS);
+  return Math.min(
+    RESTART_BASE_MS * 2 ** Math.max(0, deathsInARow - 1),
+    RESTART_MAX_MS,
+  );
 }
 
 const RESTART_BASE_MS = 250;

@@ -33,19 +33,34 @@ export class JobProducer {
   /** See `JobService.enqueue`. */
   async enqueue(job: JobRequest, queueName?: string): Promise<JobRef> {
     const prepared = this.prepare(job, queueName);
-    const added = await this.queues.call(() => this.queues.get(prepared.queue).add(prepared.name, prepared.data, prepared.opts));
-    return { id: added.id ?? prepared.opts.jobId, name: prepared.name, queue: prepared.queue };
+    const added = await this.queues.call(() =>
+      this.queues
+        .get(prepared.queue)
+        .add(prepared.name, prepared.data, prepared.opts),
+    );
+    return {
+      id: added.id ?? prepared.opts.jobId,
+      name: prepared.name,
+      queue: prepared.queue,
+    };
   }
 
   /** See `JobService.enqueueMany`. */
-  async enqueueMany(jobs: readonly JobRequest[], queueName?: string): Promise<JobRef[]> {
-    if (!Array.isArray(jobs)) throw new JobValidationError(Messages.invalidJobRequest(jobs));
+  async enqueueMany(
+    jobs: readonly JobRequest[],
+    queueName?: string,
+  ): Promise<JobRef[]> {
+    if (!Array.isArray(jobs))
+      throw new JobValidationError(Messages.invalidJobRequest(jobs));
     const prepared = jobs.map((job, index) => {
       try {
         return this.prepare(job, queueName);
       } catch (error) {
         if (error instanceof JobValidationError) {
-          throw new JobValidationError(Messages.inEnqueueMany(index, error.message), error.problems);
+          throw new JobValidationError(
+            Messages.inEnqueueMany(index, error.message),
+            error.problems,
+          );
         }
         throw error;
       }
@@ -56,21 +71,45 @@ export class JobProducer {
       if (list) list.push(job);
       else byQueue.set(job.queue, [job]);
     }
-    await this.queues.call(() => Promise.all([...byQueue].map(([queue, list]) => this.queues.get(queue).addBulk(list))));
-    return prepared.map((job) => ({ id: job.opts.jobId, name: job.name, queue: job.queue }));
+    await this.queues.call(() =>
+      Promise.all(
+        [...byQueue].map(([queue, list]) =>
+          this.queues.get(queue).addBulk(list),
+        ),
+      ),
+    );
+    return prepared.map((job) => ({
+      id: job.opts.jobId,
+      name: job.name,
+      queue: job.queue,
+    }));
   }
 
   private prepare(job: JobRequest, queueName: string | undefined): PreparedJob {
-    if (typeof job !== 'object' || job === null || typeof job.name !== 'string' || job.name === '') {
+    if (
+      typeof job !== 'object' ||
+      job === null ||
+      typeof job.name !== 'string' ||
+      job.name === ''
+    ) {
       throw new JobValidationError(Messages.invalidJobRequest(job));
     }
     const { name, data, options } = job;
     const handler = this.handlers.get(name);
     if (!handler) throw new UnknownJobError(name, this.handlers.names());
     const queue = queueName ?? this.routing.queueOf(name);
-    if (!this.queues.has(queue)) throw new UnknownQueueError(String(queue), this.queues.names());
-    const jobId = options?.jobId !== undefined ? checkJobId(name, options.jobId) : randomUUID();
-    const opts = toBullJobOptions(name, jobId, options, handler.options) as PreparedJob['opts'];
+    if (!this.queues.has(queue))
+      throw new UnknownQueueError(String(queue), this.queues.names());
+    const jobId =
+      options?.jobId !== undefined
+        ? checkJobId(name, options.jobId)
+        : randomUUID();
+    const opts = toBullJobOptions(
+      name,
+      jobId,
+      options,
+      handler.options,
+    ) as PreparedJob['opts'];
     const payload = data ?? {};
     this.payloads.checkForEnqueue(name, payload, handler.options.payload);
     return { queue, name, data: payload, opts };

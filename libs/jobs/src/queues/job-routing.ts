@@ -7,7 +7,11 @@ import type { JobsConfig } from '../config/jobs-config';
  * The queue a job goes to when the caller names none: the `routes` entry for its name, else its
  * handler's `queue` option, else `default`. Enqueueing and recurring jobs both ask here.
  */
-export function routeJob(name: string, routes: ReadonlyMap<string, string>, handlerQueue: string | undefined): string {
+export function routeJob(
+  name: string,
+  routes: ReadonlyMap<string, string>,
+  handlerQueue: string | undefined,
+): string {
   return routes.get(name) ?? handlerQueue ?? DEFAULT_QUEUE;
 }
 
@@ -20,6 +24,10 @@ export class JobRouting {
   ) {}
 
   queueOf(name: string): string {
-    return routeJob(name, this.config.routes, this.handlers.get(name)?.options.queue);
+    return routeJob(
+      name,
+      this.config.routes,
+      this.handlers.get(name)?.options.queue,
+    );
   }
 }

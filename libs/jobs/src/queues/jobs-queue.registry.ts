@@ -1,10 +1,21 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { LogLines, Messages } from '../jobs.messages';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobsConnectionError } from '../errors/jobs-connection.error';
-import { closeRedisClient, createRedisClient, isConnectionError, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
+import {
+  closeRedisClient,
+  createRedisClient,
+  isConnectionError,
+  logConnectionErrors,
+  type RedisClient,
+} from '../redis/redis-client.factory';
 import { queuePrefix, type JobsConfig } from '../config/jobs-config';
 import { DeadlineTimer, type Expiring } from '../utils/deadline-timer';
 import { isReadableJobId } from '../utils/job-id';
@@ -71,7 +82,15 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
       };
       const timer = setTimeout(() => {
         this.producer.off('ready', onReady);
-        reject(new JobsConnectionError(Messages.redisUnavailable(ms, `connection status: ${this.producer.status}`, outcome)));
+        reject(
+          new JobsConnectionError(
+            Messages.redisUnavailable(
+              ms,
+              `connection status: ${this.producer.status}`,
+              outcome,
+            ),
+          ),
+        );
       }, ms);
       this.producer.once('ready', onReady);
     });
@@ -86,7 +105,12 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     return new Promise<T>((resolve, reject) => {
       const call: Expiring = {
         deadline: Date.now() + ms,
-        expire: () => reject(new JobsConnectionError(Messages.redisUnavailable(ms, 'no reply', outcome))),
+        expire: () =>
+          reject(
+            new JobsConnectionError(
+              Messages.redisUnavailable(ms, 'no reply', outcome),
+            ),
+          ),
       };
       this.deadlines.add(call);
       work.then(
@@ -96,7 +120,17 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
         },
         (error: unknown) => {
           this.deadlines.delete(call);
-          reject(!(error instanceof JobsConnectionError) && isConnectionError(error) ? new JobsConnectionError(Messages.redisUnavailable(ms, (error as Error).message, outcome)) : error);
+          reject(
+            !(error instanceof JobsConnectionError) && isConnectionError(error)
+              ? new JobsConnectionError(
+                  Messages.redisUnavailable(
+                    ms,
+                    (error as Error).message,
+                    outcome,
+                  ),
+                )
+              : error,
+          );
         },
       );
     });
@@ -116,13 +150,17 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
    * Job `id`, the queue that holds it and its state, or `null`. Call once the producer is ready.
    * Ids are unique across queues: every queue is asked at once (one round trip) which one has it.
    */
-  async findJob(id: string): Promise<{ queue: string; job: Job; state: string } | null> {
+  async findJob(
+    id: string,
+  ): Promise<{ queue: string; job: Job; state: string } | null> {
     // An id that names a queue's own key (`meta`, `wait`, ...) must never be read or removed as a job.
     if (!isReadableJobId(id)) return null;
     const names = this.names();
     // Every job is a hash: any other type at that key is not a job.
     const types = await this.withDeadline(
-      Promise.all(names.map((name) => this.producer.type(this.get(name).toKey(id)))),
+      Promise.all(
+        names.map((name) => this.producer.type(this.get(name).toKey(id))),
+      ),
       'the job could not be read',
     );
     const index = types.findIndex((type) => type === 'hash');
@@ -134,7 +172,8 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     const job = await Job.fromId(queue, id);
     if (!job) return null;
     if (job.finishedOn && state !== 'completed' && state !== 'failed') {
-      state = job.failedReason && job.returnvalue == null ? 'failed' : 'completed';
+      state =
+        job.failedReason && job.returnvalue == null ? 'failed' : 'completed';
     }
     return { queue: names[index], job, state };
   }
@@ -149,7 +188,9 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
     } catch (error) {
       this.logger.warn(LogLines.postponedUntilRedis((error as Error).message));
       this.producer.once('ready', () => {
-        work().catch((e: Error) => this.logger.error(LogLines.startupWorkFailed(what, e.message)));
+        work().catch((e: Error) =>
+          this.logger.error(LogLines.startupWorkFailed(what, e.message)),
+        );
       });
     }
   }
@@ -158,8 +199,14 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.deadlines.clear();
     const deadline = new ShutdownDeadline(QUEUES_CLOSE_MS);
-    const closed = await deadline.wait(Promise.allSettled([...this.queues.values()].map((queue) => queue.close())), QUEUES_CLOSE_MS / 2);
-    if (!closed) this.logger.warn(Messages.shutdownForced('Queues', QUEUES_CLOSE_MS / 2));
+    const closed = await deadline.wait(
+      Promise.allSettled(
+        [...this.queues.values()].map((queue) => queue.close()),
+      ),
+      QUEUES_CLOSE_MS / 2,
+    );
+    if (!closed)
+      this.logger.warn(Messages.shutdownForced('Queues', QUEUES_CLOSE_MS / 2));
     await closeRedisClient(this.producer, deadline.remaining());
   }
 }

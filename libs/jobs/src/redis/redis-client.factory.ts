@@ -1,7 +1,10 @@
 import { LogLines } from '../jobs.messages';
 import { Logger } from '@nestjs/common';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
-import { isClusterConnection, type ResolvedConnection } from '../config/jobs-config';
+import {
+  isClusterConnection,
+  type ResolvedConnection,
+} from '../config/jobs-config';
 
 /** A standalone or cluster client: BullMQ takes either. */
 export type RedisClient = Redis | Cluster;
@@ -11,7 +14,10 @@ export type RedisClient = Redis | Cluster;
  * role-specific overrides. On a cluster, `enableOfflineQueue` applies to the cluster client and the
  * rest to each node.
  */
-export function createRedisClient(connection: ResolvedConnection, overrides: RedisOptions): RedisClient {
+export function createRedisClient(
+  connection: ResolvedConnection,
+  overrides: RedisOptions,
+): RedisClient {
   if (isClusterConnection(connection)) {
     const { nodes, options } = connection.cluster;
     const { enableOfflineQueue, ...nodeOverrides } = overrides;
@@ -21,18 +27,35 @@ export function createRedisClient(connection: ResolvedConnection, overrides: Red
       redisOptions: { ...options.redisOptions, ...nodeOverrides },
     });
   }
-  return typeof connection === 'string' ? new Redis(connection, overrides) : new Redis({ ...connection, ...overrides });
+  return typeof connection === 'string'
+    ? new Redis(connection, overrides)
+    : new Redis({ ...connection, ...overrides });
 }
 
 /** Whether `error` says Redis could not be reached or the connection broke, rather than a command failed. */
 export function isConnectionError(error: unknown): boolean {
-  const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const { code, name, message } = (error ?? {}) as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+  };
   if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
-  if (name === 'ClusterAllFailedError' || name === 'MaxRetriesPerRequestError') return true;
+  if (name === 'ClusterAllFailedError' || name === 'MaxRetriesPerRequestError')
+    return true;
   return typeof message === 'string' && CONNECTION_ERROR_MESSAGE.test(message);
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 const CONNECTION_ERROR_MESSAGE =
   /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Failed to refresh slots cache|None of startup nodes is available|All sentinels are unreachable|connect ETIMEDOUT|Connection timeout/i;
 
@@ -47,12 +70,16 @@ export function logConnectionErrors(
   emitter: { on(event: string, fn: (...args: any[]) => void): unknown },
   logger: Logger,
   label: string,
-  client: { on(event: string, fn: (...args: any[]) => void): unknown } = emitter,
+  client: {
+    on(event: string, fn: (...args: any[]) => void): unknown;
+  } = emitter,
 ) {
   let down = false;
   emitter.on('error', (error: Error) => {
     if (!isConnectionError(error)) {
-      logger.error(LogLines.clientError(label, error?.message ?? String(error)));
+      logger.error(
+        LogLines.clientError(label, error?.message ?? String(error)),
+      );
       return;
     }
     if (down) return;
@@ -70,7 +97,10 @@ export function logConnectionErrors(
  * Closes a client politely within `ms` (at most 1 s), and hard when Redis does not answer in time or
  * is not connected now (a QUIT would wait in the offline queue until Redis is back).
  */
-export async function closeRedisClient(client: RedisClient, ms = 1_000): Promise<void> {
+export async function closeRedisClient(
+  client: RedisClient,
+  ms = 1_000,
+): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect();
@@ -78,7 +108,12 @@ export async function closeRedisClient(client: RedisClient, ms = 1_000): Promise
   }
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([client.quit(), new Promise((_, reject) => (timer = setTimeout(reject, Math.min(ms, 1_000))))]);
+    await Promise.race([
+      client.quit(),
+      new Promise(
+        (_, reject) => (timer = setTimeout(reject, Math.min(ms, 1_000))),
+      ),
+    ]);
   } catch {
     client.disconnect();
   } finally {

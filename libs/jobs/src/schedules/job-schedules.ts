@@ -25,11 +25,15 @@ export class JobSchedules implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): Promise<void> {
-    return this.queues.atStartup('registering recurring jobs', () => this.sync());
+    return this.queues.atStartup('registering recurring jobs', () =>
+      this.sync(),
+    );
   }
 
   private async sync(): Promise<void> {
-    const wanted = new Map<string, Set<string>>(this.queues.names().map((q) => [q, new Set<string>()]));
+    const wanted = new Map<string, Set<string>>(
+      this.queues.names().map((q) => [q, new Set<string>()]),
+    );
     const upserts: Promise<unknown>[] = [];
     for (const handler of this.handlers.all()) {
       const { repeat } = handler.options;
@@ -44,8 +48,12 @@ export class JobSchedules implements OnApplicationBootstrap {
           name: handler.name,
           data: repeat.data ?? {},
           opts: {
-            ...(handler.options.attempts !== undefined && { attempts: handler.options.attempts }),
-            ...(handler.options.backoff !== undefined && { backoff: handler.options.backoff }),
+            ...(handler.options.attempts !== undefined && {
+              attempts: handler.options.attempts,
+            }),
+            ...(handler.options.backoff !== undefined && {
+              backoff: handler.options.backoff,
+            }),
           },
         }),
       );
@@ -64,7 +72,8 @@ export class JobSchedules implements OnApplicationBootstrap {
         out.push({
           name: s.name,
           queue,
-          ...(s.every !== undefined && s.every !== null && { every: Number(s.every) }),
+          ...(s.every !== undefined &&
+            s.every !== null && { every: Number(s.every) }),
           ...(s.pattern && { cron: s.pattern }),
           ...(s.tz && { tz: s.tz }),
           next: s.next ? new Date(s.next) : null,
@@ -75,7 +84,11 @@ export class JobSchedules implements OnApplicationBootstrap {
   }
 
   private async anyOwnSchedules(): Promise<boolean> {
-    const counts = await Promise.all(this.queues.names().map((q) => this.queues.get(q).getJobSchedulersCount()));
+    const counts = await Promise.all(
+      this.queues
+        .names()
+        .map((q) => this.queues.get(q).getJobSchedulersCount()),
+    );
     return counts.some((n) => n > 0);
   }
 

@@ -12,6 +12,8 @@ export function assertAsyncOptions(
   options: ConfigurableModuleAsyncOptions<unknown, string> | undefined,
 ): void {
   if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
-    throw new JobsConfigurationError(Messages.asyncOptionsMissing(method, factoryMethod));
+    throw new JobsConfigurationError(
+      Messages.asyncOptionsMissing(method, factoryMethod),
+    );
   }
 }

@@ -18,7 +18,8 @@ class Entry implements Expiring {
 describe('DeadlineTimer', () => {
   let log: string[];
   let timer: DeadlineTimer<Entry>;
-  const at = (name: string, inMs: number) => new Entry(name, Date.now() + inMs, log);
+  const at = (name: string, inMs: number) =>
+    new Entry(name, Date.now() + inMs, log);
 
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_000_000 });

@@ -36,7 +36,10 @@ export class DeadlineTimer<T extends Expiring> {
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.armedFor = at;
-    this.timer = setTimeout(() => this.fire(), Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
+    this.timer = setTimeout(
+      () => this.fire(),
+      Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
+    );
     // What waits is kept alive by its own connection or worker, not by this timer.
     this.timer.unref();
   }

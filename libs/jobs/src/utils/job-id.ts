@@ -29,7 +29,8 @@ const RESERVED = new Set(BULLMQ_KEY_NAMES);
 /** Longest caller-chosen job id: room for a UUID or a hash with a prefix, not for a document. */
 export const MAX_JOB_ID_LENGTH = 128;
 /** Characters of a caller-chosen job id: safe in Redis keys, URLs, logs and bull-board. */
-export const JOB_ID_CHARACTERS = 'letters, digits, "_", "-", ".", "~", "@", "+" or "="';
+export const JOB_ID_CHARACTERS =
+  'letters, digits, "_", "-", ".", "~", "@", "+" or "="';
 const JOB_ID_PATTERN = /^[A-Za-z0-9_.~@+=-]+$/;
 /** Longest id `get`/`cancel` look up; anything longer cannot name a stored job and is "not found". */
 const MAX_READABLE_ID_LENGTH = 1024;
@@ -43,12 +44,17 @@ const SCHEDULED_JOB_ID = /^repeat:[^:]+:\d+$/;
  * UUIDs, the ids the library makes, always pass.
  */
 export function jobIdProblem(id: unknown): string | undefined {
-  if (typeof id !== 'string') return `is ${id === null ? 'null' : `a ${typeof id}`}, not a string`;
+  if (typeof id !== 'string')
+    return `is ${id === null ? 'null' : `a ${typeof id}`}, not a string`;
   if (id === '') return 'is empty';
-  if (id.length > MAX_JOB_ID_LENGTH) return `is ${id.length} characters long, more than ${MAX_JOB_ID_LENGTH}`;
-  if (!JOB_ID_PATTERN.test(id)) return `has characters other than ${JOB_ID_CHARACTERS}`;
-  if (/^\d+$/.test(id) || `${parseInt(id, 10)}` === id) return 'is a number, and BullMQ numbers the jobs it names itself';
-  if (RESERVED.has(id)) return `is the name of BullMQ's own "${id}" key in every queue`;
+  if (id.length > MAX_JOB_ID_LENGTH)
+    return `is ${id.length} characters long, more than ${MAX_JOB_ID_LENGTH}`;
+  if (!JOB_ID_PATTERN.test(id))
+    return `has characters other than ${JOB_ID_CHARACTERS}`;
+  if (/^\d+$/.test(id) || `${parseInt(id, 10)}` === id)
+    return 'is a number, and BullMQ numbers the jobs it names itself';
+  if (RESERVED.has(id))
+    return `is the name of BullMQ's own "${id}" key in every queue`;
   return undefined;
 }
 
@@ -58,6 +64,12 @@ export function jobIdProblem(id: unknown): string | undefined {
  * raw BullMQ), or a schedule's `repeat:<scheduler>:<ms>`; never one of `BULLMQ_KEY_NAMES`.
  */
 export function isReadableJobId(id: unknown): id is string {
-  if (typeof id !== 'string' || id === '' || id.length > MAX_READABLE_ID_LENGTH || RESERVED.has(id)) return false;
+  if (
+    typeof id !== 'string' ||
+    id === '' ||
+    id.length > MAX_READABLE_ID_LENGTH ||
+    RESERVED.has(id)
+  )
+    return false;
   return !id.includes(':') || SCHEDULED_JOB_ID.test(id);
 }

@@ -4,9 +4,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
-import { assertOptionalPeer, OPTIONAL_PEERS, type OptionalPeer } from './optional-peer';
+import {
+  assertOptionalPeer,
+  OPTIONAL_PEERS,
+  type OptionalPeer,
+} from './optional-peer';
 
-const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+const pkg = JSON.parse(
+  readFileSync(join(__dirname, '../../package.json'), 'utf8'),
+) as {
   peerDependencies: Record<string, string>;
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
 };
@@ -21,30 +27,52 @@ describe('optional peers', () => {
   afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
   it('are the ones package.json marks optional, with the same ranges', () => {
-    const optional = Object.keys(pkg.peerDependenciesMeta).filter((name) => pkg.peerDependenciesMeta[name].optional);
-    expect(Object.fromEntries(optional.map((name) => [name, pkg.peerDependencies[name]]))).toEqual(OPTIONAL_PEERS);
+    const optional = Object.keys(pkg.peerDependenciesMeta).filter(
+      (name) => pkg.peerDependenciesMeta[name].optional,
+    );
+    expect(
+      Object.fromEntries(
+        optional.map((name) => [name, pkg.peerDependencies[name]]),
+      ),
+    ).toEqual(OPTIONAL_PEERS);
   });
 
   it.each([
     ['nestjs-jobs/metrics', 'prom-client', 'npm install prom-client@"^15.0.0"'],
-    ['nestjs-jobs/health', '@nestjs/terminus', 'npm install @nestjs/terminus@"^11.0.0 || ^12.0.0"'],
-  ] as const)('%s without %s names the peer and the install command', (entry, peer, command) => {
-    expect(() => hidden(peer)).toThrow(expect.objectContaining({ code: 'MODULE_NOT_FOUND' }));
-    let error: unknown;
-    try {
-      assertOptionalPeer(entry, peer as OptionalPeer, hidden);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(MissingPeerDependencyError);
-    expect((error as Error).message).toBe(
-      `${entry} needs the optional peer dependency ${peer}, which is not installed. Install it next to nestjs-jobs: ${command}`,
-    );
-  });
+    [
+      'nestjs-jobs/health',
+      '@nestjs/terminus',
+      'npm install @nestjs/terminus@"^11.0.0 || ^12.0.0"',
+    ],
+  ] as const)(
+    '%s without %s names the peer and the install command',
+    (entry, peer, command) => {
+      expect(() => hidden(peer)).toThrow(
+        expect.objectContaining({ code: 'MODULE_NOT_FOUND' }),
+      );
+      let error: unknown;
+      try {
+        assertOptionalPeer(entry, peer as OptionalPeer, hidden);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(MissingPeerDependencyError);
+      expect((error as Error).message).toBe(
+        `${entry} needs the optional peer dependency ${peer}, which is not installed. Install it next to nestjs-jobs: ${command}`,
+      );
+    },
+  );
 
   it('passes when the peer is installed, and keeps other errors as they are', () => {
-    expect(() => assertOptionalPeer('nestjs-jobs/metrics', 'prom-client')).not.toThrow();
-    const broken = Object.assign(new Error("Cannot find module './lib/registry' from 'prom-client/index.js'"), { code: 'MODULE_NOT_FOUND' });
+    expect(() =>
+      assertOptionalPeer('nestjs-jobs/metrics', 'prom-client'),
+    ).not.toThrow();
+    const broken = Object.assign(
+      new Error(
+        "Cannot find module './lib/registry' from 'prom-client/index.js'",
+      ),
+      { code: 'MODULE_NOT_FOUND' },
+    );
     expect(() =>
       assertOptionalPeer('nestjs-jobs/metrics', 'prom-client', () => {
         throw broken;

@@ -25,8 +25,13 @@ export function assertOptionalPeer(
     resolve(peer);
   } catch (error) {
     // Only "not installed": a peer that is there but broken keeps its own error.
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(`'${peer}'`)) {
-      throw new MissingPeerDependencyError(Messages.missingOptionalPeer(entry, peer, OPTIONAL_PEERS[peer]));
+    if (
+      (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+      (error as Error).message.includes(`'${peer}'`)
+    ) {
+      throw new MissingPeerDependencyError(
+        Messages.missingOptionalPeer(entry, peer, OPTIONAL_PEERS[peer]),
+      );
     }
     throw error;
   }

@@ -30,9 +30,21 @@ export class ShutdownDeadline {
    */
   async wait(work: Promise<unknown>, ms = this.remaining()): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.min(ms, this.remaining()))));
+    const expired = new Promise<false>(
+      (resolve) =>
+        (timer = setTimeout(
+          () => resolve(false),
+          Math.min(ms, this.remaining()),
+        )),
+    );
     try {
-      return await Promise.race([work.then(() => true as const, () => true as const), expired]);
+      return await Promise.race([
+        work.then(
+          () => true as const,
+          () => true as const,
+        ),
+        expired,
+      ]);
     } finally {
       clearTimeout(timer);
     }

@@ -24,7 +24,10 @@ export class Autoscaler {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick().catch(() => undefined), TICK_MS);
+    this.timer = setInterval(
+      () => void this.tick().catch(() => undefined),
+      TICK_MS,
+    );
     this.timer.unref();
   }
 
@@ -35,7 +38,12 @@ export class Autoscaler {
   /** Samples the backlog once and applies the decision. */
   async tick(): Promise<void> {
     const waiting = await this.queue.getJobCountByTypes('wait', 'prioritized');
-    const next = Autoscaler.decide(this.current, waiting, this.bounds, this.idleTicks);
+    const next = Autoscaler.decide(
+      this.current,
+      waiting,
+      this.bounds,
+      this.idleTicks,
+    );
     this.idleTicks = waiting === 0 ? this.idleTicks + 1 : 0;
     if (next !== this.current) {
       if (next < this.current) this.idleTicks = 0;
@@ -45,9 +53,15 @@ export class Autoscaler {
   }
 
   /** The next concurrency for a sampled backlog. Pure, so the policy is easy to test. */
-  static decide(current: number, waiting: number, bounds: { min: number; max: number }, idleTicks: number): number {
+  static decide(
+    current: number,
+    waiting: number,
+    bounds: { min: number; max: number },
+    idleTicks: number,
+  ): number {
     if (waiting > 0) return Math.min(bounds.max, current * 2);
-    if (idleTicks + 1 >= IDLE_TICKS_TO_SHRINK) return Math.max(bounds.min, Math.floor(current / 2));
+    if (idleTicks + 1 >= IDLE_TICKS_TO_SHRINK)
+      return Math.max(bounds.min, Math.floor(current / 2));
     return current;
   }
 }

@@ -30,7 +30,11 @@ export class CancelledJobs {
   ) {}
 
   /** Remembers a cancel heard over pub/sub for a job that does not run here now. */
-  remember(id: string, reason: string | undefined, createdAt: number | undefined): void {
+  remember(
+    id: string,
+    reason: string | undefined,
+    createdAt: number | undefined,
+  ): void {
     const now = Date.now();
     for (const [key, heard] of this.heard) {
       if (this.heard.size < REMEMBER_MAX && now - heard.at < REMEMBER_MS) break;
@@ -44,18 +48,31 @@ export class CancelledJobs {
    * `undefined`: run the job. Otherwise the error to fail it with, or a promise of it (or of
    * `undefined`) for a restart. When Redis cannot be read, the job runs: at least once.
    */
-  check(job: Job): JobCancelledError | Promise<JobCancelledError | undefined> | undefined {
+  check(
+    job: Job,
+  ): JobCancelledError | Promise<JobCancelledError | undefined> | undefined {
     if (this.heard.size > 0) {
       const heard = this.heard.get(job.id!);
-      if (heard && (heard.createdAt === undefined || heard.createdAt === job.timestamp) && Date.now() - heard.at < REMEMBER_MS) {
+      if (
+        heard &&
+        (heard.createdAt === undefined || heard.createdAt === job.timestamp) &&
+        Date.now() - heard.at < REMEMBER_MS
+      ) {
         return new JobCancelledError(heard.reason);
       }
     }
-    if (job.attemptsMade === 0 && !job.stalledCounter && job.attemptsStarted <= 1) return undefined;
+    if (
+      job.attemptsMade === 0 &&
+      !job.stalledCounter &&
+      job.attemptsStarted <= 1
+    )
+      return undefined;
     return this.client.get(this.markerKey(job.id!)).then(
       (raw) => {
         const marker = parseCancelMarker(raw);
-        return marker && marker.createdAt === job.timestamp ? new JobCancelledError(marker.reason) : undefined;
+        return marker && marker.createdAt === job.timestamp
+          ? new JobCancelledError(marker.reason)
+          : undefined;
       },
       () => undefined,
     );

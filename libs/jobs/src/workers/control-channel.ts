@@ -2,7 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { Messages } from '../jobs.messages';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
-import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
+import {
+  closeRedisClient,
+  createRedisClient,
+  logConnectionErrors,
+  type RedisClient,
+} from '../redis/redis-client.factory';
 import { UnknownQueueError } from '../errors/unknown-queue.error';
 import { JobValidationError } from '../errors/job-validation.error';
 import { queuePrefix, type JobsConfig } from '../config/jobs-config';
@@ -23,7 +28,11 @@ export interface ControlTarget {
   /** Sets `queue`'s concurrency in this process and turns its autoscaling off. */
   onConcurrency(queue: string, concurrency: number): void;
   /** Stops job `id` if it runs here, else remembers the cancel in case it is about to start. The queues it stopped on. */
-  onCancel(id: string, reason: string | undefined, createdAt: number | undefined): string[];
+  onCancel(
+    id: string,
+    reason: string | undefined,
+    createdAt: number | undefined,
+  ): string[];
 }
 
 const CHANGE_FAILED = 'nothing was changed';
@@ -49,7 +58,10 @@ export class ControlChannel {
       throw new JobValidationError(Messages.invalidCancelReason(reason));
     }
     await this.queues.whenReady(CHANGE_FAILED);
-    const found = typeof id === 'string' && id !== '' ? await this.queues.findJob(id) : null;
+    const found =
+      typeof id === 'string' && id !== ''
+        ? await this.queues.findJob(id)
+        : null;
     if (!found) return 'not-found';
     const { job, state } = found;
     if (state === 'completed' || state === 'failed') return 'finished';
@@ -64,19 +76,41 @@ export class ControlChannel {
     }
     // Kept in Redis as well: when no process hears the message (its worker restarting), the job is
     // failed when it restarts instead of running again.
-    const marker = encodeCancelMarker({ createdAt: job.timestamp, ...(reason !== undefined && { reason }) });
-    await this.queues.withDeadline(this.queues.producer.set(this.markerKey(found.queue, id), marker, 'EX', CANCEL_MARKER_TTL_S), CHANGE_FAILED);
-    await this.publish({ type: 'cancel', id, ...(reason !== undefined && { reason }), createdAt: job.timestamp });
+    const marker = encodeCancelMarker({
+      createdAt: job.timestamp,
+      ...(reason !== undefined && { reason }),
+    });
+    await this.queues.withDeadline(
+      this.queues.producer.set(
+        this.markerKey(found.queue, id),
+        marker,
+        'EX',
+        CANCEL_MARKER_TTL_S,
+      ),
+      CHANGE_FAILED,
+    );
+    await this.publish({
+      type: 'cancel',
+      id,
+      ...(reason !== undefined && { reason }),
+      createdAt: job.timestamp,
+    });
     return 'signalled';
   }
 
   /** See `JobService.setConcurrency`. Resolves with the number of processes reached. */
   async setConcurrency(queue: string, concurrency: number): Promise<number> {
-    if (!this.queues.has(queue)) throw new UnknownQueueError(String(queue), this.queues.names());
+    if (!this.queues.has(queue))
+      throw new UnknownQueueError(String(queue), this.queues.names());
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new JobValidationError(Messages.invalidConcurrency(queue, concurrency));
+      throw new JobValidationError(
+        Messages.invalidConcurrency(queue, concurrency),
+      );
     }
-    return this.queues.call(() => this.publish({ type: 'concurrency', queue, concurrency }), CHANGE_FAILED);
+    return this.queues.call(
+      () => this.publish({ type: 'concurrency', queue, concurrency }),
+      CHANGE_FAILED,
+    );
   }
 
   /** Key of job `id`'s durable cancel marker on `queue`. */
@@ -110,7 +144,13 @@ export class ControlChannel {
   }
 
   private publish(message: ControlMessage): Promise<number> {
-    return this.queues.withDeadline(this.queues.producer.publish(controlChannel(this.config.prefix), JSON.stringify(message)), CHANGE_FAILED);
+    return this.queues.withDeadline(
+      this.queues.producer.publish(
+        controlChannel(this.config.prefix),
+        JSON.stringify(message),
+      ),
+      CHANGE_FAILED,
+    );
   }
 
   private apply(target: ControlTarget, message: ControlMessage): void {
@@ -118,8 +158,14 @@ export class ControlChannel {
       target.onConcurrency(message.queue, message.concurrency);
       return;
     }
-    for (const queue of target.onCancel(message.id, message.reason, message.createdAt)) {
-      this.logger.log(Messages.jobCancelledHere(message.id, queue, message.reason));
+    for (const queue of target.onCancel(
+      message.id,
+      message.reason,
+      message.createdAt,
+    )) {
+      this.logger.log(
+        Messages.jobCancelledHere(message.id, queue, message.reason),
+      );
     }
   }
 }

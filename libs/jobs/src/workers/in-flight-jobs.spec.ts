@@ -17,16 +17,25 @@ describe('InFlightJobs', () => {
     expect(shortSignal.signal.aborted).toBe(true);
     expect(shortSignal.signal.reason).toBe('timeout');
     expect(inFlight.ids()).toEqual(['long']);
-    expect(inFlight.stop('long', new Error('cancelled by test'), 'cancelled')).toBe(true);
+    expect(
+      inFlight.stop('long', new Error('cancelled by test'), 'cancelled'),
+    ).toBe(true);
     await expect(long).rejects.toThrow('cancelled by test');
     expect(inFlight.ids()).toEqual([]);
   });
 
   it('settles with the handler when it finishes first, and ignores what it does after a stop', async () => {
     const inFlight = new InFlightJobs();
-    await expect(inFlight.run('quick', Promise.resolve(42), new LazyAbortSignal(), 1_000)).resolves.toBe(42);
+    await expect(
+      inFlight.run('quick', Promise.resolve(42), new LazyAbortSignal(), 1_000),
+    ).resolves.toBe(42);
     let finish!: (value: string) => void;
-    const late = inFlight.run('late', new Promise<string>((r) => (finish = r)), new LazyAbortSignal(), 1_000);
+    const late = inFlight.run(
+      'late',
+      new Promise<string>((r) => (finish = r)),
+      new LazyAbortSignal(),
+      1_000,
+    );
     inFlight.stop('late', new Error('stopped'), 'cancelled');
     finish('too late');
     await expect(late).rejects.toThrow('stopped');
@@ -36,7 +45,9 @@ describe('InFlightJobs', () => {
     // Node would cut an over-long delay to 1 ms, and the timer would spin.
     const timers = jest.spyOn(global, 'setTimeout');
     const inFlight = new InFlightJobs();
-    void inFlight.run('forever', never(), new LazyAbortSignal(), 2 ** 31 + 1_000).catch(() => undefined);
+    void inFlight
+      .run('forever', never(), new LazyAbortSignal(), 2 ** 31 + 1_000)
+      .catch(() => undefined);
     await sleep(50);
     const delays = timers.mock.calls.map((call) => call[1] ?? 0);
     timers.mockRestore();

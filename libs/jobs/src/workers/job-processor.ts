@@ -97,8 +97,19 @@ export class InFlightJobs {
    * does, or as soon as the job times out or is stopped: then the worker slot is freed even if the
    * handler ignores its signal, and whatever it returns later is discarded.
    */
-  run<T>(id: string, work: Promise<T>, signal: LazyAbortSignal, timeoutMs: number): Promise<T> {
-    const job = new RunningJob(this, id, signal, timeoutMs, Date.now() + timeoutMs);
+  run<T>(
+    id: string,
+    work: Promise<T>,
+    signal: LazyAbortSignal,
+    timeoutMs: number,
+  ): Promise<T> {
+    const job = new RunningJob(
+      this,
+      id,
+      signal,
+      timeoutMs,
+      Date.now() + timeoutMs,
+    );
     this.running.set(id, job);
     this.deadlines.add(job);
     work.then(
@@ -145,8 +156,12 @@ export class InFlightJobs {
   async settle(ms: number): Promise<boolean> {
     if (this.running.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    const all = Promise.allSettled([...this.running.values()].map((j) => j.settled)).then(() => true as const);
+    const expired = new Promise<false>(
+      (resolve) => (timer = setTimeout(() => resolve(false), ms)),
+    );
+    const all = Promise.allSettled(
+      [...this.running.values()].map((j) => j.settled),
+    ).then(() => true as const);
     try {
       return await Promise.race([all, expired]);
     } finally {
@@ -212,32 +227,56 @@ export function createJobProcessor(host: ProcessorHost) {
   // One parameter on purpose: BullMQ creates an AbortController per job for a processor that takes a third.
   const processor = (job: Job): Promise<unknown> => {
     const handler = handlers.get(job.name);
-    if (!handler) return Promise.reject(new UnrecoverableError(Messages.noHandlerAtWorker(job.name)));
+    if (!handler)
+      return Promise.reject(
+        new UnrecoverableError(Messages.noHandlerAtWorker(job.name)),
+      );
     let data: unknown = job.data;
     if (handler.options.payload) {
       try {
         data = payloads.toInstance(job.name, job.data, handler.options.payload);
       } catch (error) {
         // Bad data fails the same way on every attempt, so retrying is pointless.
-        const message = error instanceof JobValidationError ? error.message : String(error);
+        const message =
+          error instanceof JobValidationError ? error.message : String(error);
         return Promise.reject(new UnrecoverableError(message));
       }
     }
     const id = job.id!;
     const abort = new LazyAbortSignal();
-    const ctx = new RunContext(job, queue, abort, telemetry === undefined ? undefined : telemetry.contextManager.active());
-    const timeoutMs = readJobTimeout(job.opts) ?? handler.options.timeout ?? DEFAULT_JOB_TIMEOUT_MS;
-    const running = inFlight.run(id, handler.invoke(data, ctx), abort, timeoutMs);
+    const ctx = new RunContext(
+      job,
+      queue,
+      abort,
+      telemetry === undefined ? undefined : telemetry.contextManager.active(),
+    );
+    const timeoutMs =
+      readJobTimeout(job.opts) ??
+      handler.options.timeout ??
+      DEFAULT_JOB_TIMEOUT_MS;
+    const running = inFlight.run(
+      id,
+      handler.invoke(data, ctx),
+      abort,
+      timeoutMs,
+    );
     const maxResultBytes = host.maxResultBytes;
-    return maxResultBytes === undefined ? running : running.then((result) => checkJobResult(job.name, result, maxResultBytes));
+    return maxResultBytes === undefined
+      ? running
+      : running.then((result) =>
+          checkJobResult(job.name, result, maxResultBytes),
+        );
   };
   if (!cancelled) return processor;
   // A cancelled job fails with JobCancelledError (not retried) instead of starting.
   return (job: Job): Promise<unknown> => {
     const cancel = cancelled.check(job);
     if (cancel === undefined) return processor(job);
-    if (cancel instanceof JobCancelledError) return Promise.reject(new FinalFailure(cancel));
-    return cancel.then((error) => (error ? Promise.reject(new FinalFailure(error)) : processor(job)));
+    if (cancel instanceof JobCancelledError)
+      return Promise.reject(new FinalFailure(cancel));
+    return cancel.then((error) =>
+      error ? Promise.reject(new FinalFailure(error)) : processor(job),
+    );
   };
 }
 
@@ -245,8 +284,17 @@ export function createJobProcessor(host: ProcessorHost) {
  * Cancels job `id` if it runs in this worker: aborts its signal and fails it without retry.
  * Otherwise remembers the cancel, in case the job is about to start here.
  */
-export function cancelRunningJob(host: ProcessorHost, id: string, reason?: string, createdAt?: number): boolean {
-  const stopped = host.inFlight.stop(id, new FinalFailure(new JobCancelledError(reason)), reason ?? 'cancelled');
+export function cancelRunningJob(
+  host: ProcessorHost,
+  id: string,
+  reason?: string,
+  createdAt?: number,
+): boolean {
+  const stopped = host.inFlight.stop(
+    id,
+    new FinalFailure(new JobCancelledError(reason)),
+    reason ?? 'cancelled',
+  );
   if (!stopped) host.cancelled?.remember(id, reason, createdAt);
   return stopped;
 }

@@ -1,13 +1,33 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { Worker, type KeepJobs } from 'bullmq';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { LogLines, Messages } from '../jobs.messages';
 import { JobHandlerRegistry } from '../job-handler.registry';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { PayloadValidator } from '../payload/payload-validator';
-import { closeRedisClient, createRedisClient, logConnectionErrors, type RedisClient } from '../redis/redis-client.factory';
-import { queuePrefix, type JobsConfig, type ResolvedQueueConfig } from '../config/jobs-config';
-import { cancelRunningJob, createJobProcessor, InFlightJobs, type ProcessorHost } from './job-processor';
+import {
+  closeRedisClient,
+  createRedisClient,
+  logConnectionErrors,
+  type RedisClient,
+} from '../redis/redis-client.factory';
+import {
+  queuePrefix,
+  type JobsConfig,
+  type ResolvedQueueConfig,
+} from '../config/jobs-config';
+import {
+  cancelRunningJob,
+  createJobProcessor,
+  InFlightJobs,
+  type ProcessorHost,
+} from './job-processor';
 import { WorkerRegistry } from './worker-registry';
 import { ControlChannel, type ControlTarget } from './control-channel';
 import { failedForGood } from './final-failure';
@@ -31,10 +51,13 @@ interface RunningWorker {
  * Applies run-time commands (concurrency changes, cancels) heard on the `ControlChannel`.
  */
 @Injectable()
-export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestroy, ControlTarget {
+export class JobsWorkerManager
+  implements OnApplicationBootstrap, OnModuleDestroy, ControlTarget
+{
   private readonly logger = new Logger('JobsModule');
   private readonly running: RunningWorker[] = [];
-  private readonly observers: Array<(queue: string, worker: Worker) => void> = [];
+  private readonly observers: Array<(queue: string, worker: Worker) => void> =
+    [];
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
@@ -46,27 +69,45 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.pooledElsewhere.length > 0) this.logger.log(Messages.queueLeftToPool([...this.config.pooledElsewhere]));
-    for (const name of this.config.servedQueues) this.start(this.config.queues.get(name)!);
+    if (this.config.pooledElsewhere.length > 0)
+      this.logger.log(
+        Messages.queueLeftToPool([...this.config.pooledElsewhere]),
+      );
+    for (const name of this.config.servedQueues)
+      this.start(this.config.queues.get(name)!);
     if (this.running.length === 0) return;
     const subscribed = this.control.listen(this);
     this.registry.start({
       concurrency: () => this.concurrency(),
-      lastMinute: (now) => Object.fromEntries(this.running.map((r) => [r.queue.name, r.finished.lastMinute(now)])),
+      lastMinute: (now) =>
+        Object.fromEntries(
+          this.running.map((r) => [r.queue.name, r.finished.lastMinute(now)]),
+        ),
     });
     // Subscribed before start-up ends, so a setConcurrency or cancel sent right after reaches this
     // process. While Redis is away, ioredis sends the SUBSCRIBE once it connects.
     await Promise.all([
       this.queues
-        .withDeadline(subscribed, 'subscribing to the control channel was postponed')
-        .catch((error: Error) => this.logger.warn(LogLines.postponedUntilRedis(error.message))),
-      this.queues.atStartup('setting globalConcurrency', () => Promise.all(this.running.map((r) => this.applyGlobalConcurrency(r.queue)))),
+        .withDeadline(
+          subscribed,
+          'subscribing to the control channel was postponed',
+        )
+        .catch((error: Error) =>
+          this.logger.warn(LogLines.postponedUntilRedis(error.message)),
+        ),
+      this.queues.atStartup('setting globalConcurrency', () =>
+        Promise.all(
+          this.running.map((r) => this.applyGlobalConcurrency(r.queue)),
+        ),
+      ),
     ]);
   }
 
   /** Queue name → jobs this process runs at once. */
   concurrency(): Record<string, number> {
-    return Object.fromEntries(this.running.map((r) => [r.queue.name, r.worker.concurrency]));
+    return Object.fromEntries(
+      this.running.map((r) => [r.queue.name, r.worker.concurrency]),
+    );
   }
 
   /**
@@ -103,7 +144,9 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       inFlight: new InFlightJobs(),
       maxResultBytes: this.config.maxPayloadBytes,
       telemetry: this.config.telemetry,
-      cancelled: new CancelledJobs(connection, (id) => this.control.markerKey(queue.name, id)),
+      cancelled: new CancelledJobs(connection, (id) =>
+        this.control.markerKey(queue.name, id),
+      ),
     };
     const worker = new Worker(queue.name, createJobProcessor(host), {
       connection,
@@ -112,12 +155,23 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       removeOnComplete: toKeep(queue.removeOnComplete),
       removeOnFail: toKeep(queue.removeOnFail),
       ...(queue.limiter && { limiter: queue.limiter }),
-      ...(queue.lockDuration !== undefined && { lockDuration: queue.lockDuration }),
-      ...(queue.stalledInterval !== undefined && { stalledInterval: queue.stalledInterval }),
-      ...(queue.maxStalledCount !== undefined && { maxStalledCount: queue.maxStalledCount }),
+      ...(queue.lockDuration !== undefined && {
+        lockDuration: queue.lockDuration,
+      }),
+      ...(queue.stalledInterval !== undefined && {
+        stalledInterval: queue.stalledInterval,
+      }),
+      ...(queue.maxStalledCount !== undefined && {
+        maxStalledCount: queue.maxStalledCount,
+      }),
       ...(this.config.telemetry && { telemetry: this.config.telemetry }),
     });
-    logConnectionErrors(worker, this.logger, `Worker "${queue.name}"`, connection);
+    logConnectionErrors(
+      worker,
+      this.logger,
+      `Worker "${queue.name}"`,
+      connection,
+    );
     // Counted in memory and sent with the heartbeat, for stats().lastMinute: no Redis work per job.
     const finished = new FinishedJobsCounter();
     worker.on('completed', () => finished.completed());
@@ -131,20 +185,38 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
         `Job ${job.name}#${job.id} on queue "${queue.name}" failed (attempt ${job.attemptsMade}/${attempts}${final ? ', final' : ', will retry'}): ${error?.message}`,
       );
     });
-    const running: RunningWorker = { queue, worker, connection, host, finished };
+    const running: RunningWorker = {
+      queue,
+      worker,
+      connection,
+      host,
+      finished,
+    };
     if (queue.autoscale) {
-      running.autoscaler = new Autoscaler(queue.autoscale, this.queues.get(queue.name), (n) => this.setConcurrency(queue.name, n));
+      running.autoscaler = new Autoscaler(
+        queue.autoscale,
+        this.queues.get(queue.name),
+        (n) => this.setConcurrency(queue.name, n),
+      );
       running.autoscaler.start();
     }
     this.running.push(running);
     for (const observe of this.observers) observe(queue.name, worker);
-    const mode = queue.autoscale ? ` (autoscaling ${queue.autoscale.min}-${queue.autoscale.max})` : '';
-    this.logger.log(LogLines.workerStarted(queue.name, queue.concurrency, mode));
+    const mode = queue.autoscale
+      ? ` (autoscaling ${queue.autoscale.min}-${queue.autoscale.max})`
+      : '';
+    this.logger.log(
+      LogLines.workerStarted(queue.name, queue.concurrency, mode),
+    );
   }
 
-  private async applyGlobalConcurrency(queue: ResolvedQueueConfig): Promise<void> {
+  private async applyGlobalConcurrency(
+    queue: ResolvedQueueConfig,
+  ): Promise<void> {
     const q = this.queues.get(queue.name);
-    await (queue.globalConcurrency ? q.setGlobalConcurrency(queue.globalConcurrency) : q.removeGlobalConcurrency());
+    await (queue.globalConcurrency
+      ? q.setGlobalConcurrency(queue.globalConcurrency)
+      : q.removeGlobalConcurrency());
   }
 
   /** A `setConcurrency` from any process: it overrides autoscaling for that queue here. */
@@ -154,8 +226,14 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** A cancel from any process: stops the job where it runs here, else each worker remembers it. */
-  onCancel(id: string, reason: string | undefined, createdAt: number | undefined): string[] {
-    return this.running.filter((r) => cancelRunningJob(r.host, id, reason, createdAt)).map((r) => r.queue.name);
+  onCancel(
+    id: string,
+    reason: string | undefined,
+    createdAt: number | undefined,
+  ): string[] {
+    return this.running
+      .filter((r) => cancelRunningJob(r.host, id, reason, createdAt))
+      .map((r) => r.queue.name);
   }
 
   /**
@@ -168,18 +246,32 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
     for (const r of this.running) r.autoscaler?.stop();
     // Whatever Redis does, all of this ends within shutdownGraceMs + WORKERS_CLOSE_MS: every step
     // that waits on Redis is bounded, and connections still open at the deadline are cut.
-    const deadline = new ShutdownDeadline(this.config.shutdownGraceMs + WORKERS_CLOSE_MS);
+    const deadline = new ShutdownDeadline(
+      this.config.shutdownGraceMs + WORKERS_CLOSE_MS,
+    );
     await Promise.all(this.running.map((r) => this.stop(r, deadline)));
-    if (this.running.length > 0) await deadline.wait(this.registry.remove(), 500);
+    if (this.running.length > 0)
+      await deadline.wait(this.registry.remove(), 500);
     await this.control.close(deadline.remaining());
     this.running.length = 0;
   }
 
-  private async stop({ queue, worker, connection, host }: RunningWorker, deadline: ShutdownDeadline): Promise<void> {
+  private async stop(
+    { queue, worker, connection, host }: RunningWorker,
+    deadline: ShutdownDeadline,
+  ): Promise<void> {
     await deadline.wait(worker.pause(true), 1_000);
-    const finished = await host.inFlight.settle(Math.min(this.config.shutdownGraceMs, deadline.remaining()));
+    const finished = await host.inFlight.settle(
+      Math.min(this.config.shutdownGraceMs, deadline.remaining()),
+    );
     if (!finished) {
-      this.logger.warn(Messages.shutdownLeftJobs(queue.name, host.inFlight.ids(), this.config.shutdownGraceMs));
+      this.logger.warn(
+        Messages.shutdownLeftJobs(
+          queue.name,
+          host.inFlight.ids(),
+          this.config.shutdownGraceMs,
+        ),
+      );
       // Handlers that honour ctx.signal stop now; their jobs go back to the queue either way.
       host.inFlight.abandonAll('shutdown');
     }
@@ -190,7 +282,12 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
       await closeRedisClient(connection, deadline.remaining());
     } else {
       // Redis went away during the close. Cutting the connection ends what BullMQ still waits on.
-      this.logger.warn(Messages.shutdownForced(`Worker "${queue.name}"`, this.config.shutdownGraceMs + WORKERS_CLOSE_MS));
+      this.logger.warn(
+        Messages.shutdownForced(
+          `Worker "${queue.name}"`,
+          this.config.shutdownGraceMs + WORKERS_CLOSE_MS,
+        ),
+      );
       connection.disconnect();
     }
     this.logger.log(LogLines.workerStopped(queue.name));
@@ -198,6 +295,12 @@ export class JobsWorkerManager implements OnApplicationBootstrap, OnModuleDestro
 }
 
 /** BullMQ treats `true` as "remove immediately" and `false` as "keep forever", like our option. */
-function toKeep(value: ResolvedQueueConfig['removeOnComplete']): KeepJobs | undefined {
-  return typeof value === 'boolean' ? (value ? { count: 0 } : undefined) : (value as KeepJobs);
+function toKeep(
+  value: ResolvedQueueConfig['removeOnComplete'],
+): KeepJobs | undefined {
+  return typeof value === 'boolean'
+    ? value
+      ? { count: 0 }
+      : undefined
+    : (value as KeepJobs);
 }

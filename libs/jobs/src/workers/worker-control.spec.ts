@@ -18,14 +18,30 @@ describe('control messages', () => {
 
   it.each([
     [{ type: 'concurrency', queue: 'reports', concurrency: 4 }],
-    [{ type: 'cancel', id: '42', reason: 'operator pressed stop', createdAt: 1_700_000_000_000 }],
+    [
+      {
+        type: 'cancel',
+        id: '42',
+        reason: 'operator pressed stop',
+        createdAt: 1_700_000_000_000,
+      },
+    ],
   ])('reads back what was published: %j', (message) => {
     expect(parseControlMessage(JSON.stringify(message))).toEqual(message);
   });
 
   it('reads a cancel without reason or creation time, and drops fields of the wrong type', () => {
-    expect(parseControlMessage('{"type":"cancel","id":"7"}')).toEqual({ type: 'cancel', id: '7', reason: undefined, createdAt: undefined });
-    expect(parseControlMessage('{"type":"cancel","id":"7","reason":42,"createdAt":"soon"}')).toEqual({
+    expect(parseControlMessage('{"type":"cancel","id":"7"}')).toEqual({
+      type: 'cancel',
+      id: '7',
+      reason: undefined,
+      createdAt: undefined,
+    });
+    expect(
+      parseControlMessage(
+        '{"type":"cancel","id":"7","reason":42,"createdAt":"soon"}',
+      ),
+    ).toEqual({
       type: 'cancel',
       id: '7',
       reason: undefined,
@@ -34,7 +50,11 @@ describe('control messages', () => {
   });
 
   it('keeps only the known fields', () => {
-    expect(parseControlMessage('{"type":"concurrency","queue":"q","concurrency":2,"extra":"x"}')).toEqual({ type: 'concurrency', queue: 'q', concurrency: 2 });
+    expect(
+      parseControlMessage(
+        '{"type":"concurrency","queue":"q","concurrency":2,"extra":"x"}',
+      ),
+    ).toEqual({ type: 'concurrency', queue: 'q', concurrency: 2 });
   });
 
   it.each([
@@ -43,9 +63,18 @@ describe('control messages', () => {
     ['an array', '[1,2]'],
     ['an unknown type', '{"type":"restart"}'],
     ['concurrency 0', '{"type":"concurrency","queue":"q","concurrency":0}'],
-    ['a negative concurrency', '{"type":"concurrency","queue":"q","concurrency":-1}'],
-    ['a fractional concurrency', '{"type":"concurrency","queue":"q","concurrency":1.5}'],
-    ['a concurrency as a string', '{"type":"concurrency","queue":"q","concurrency":"4"}'],
+    [
+      'a negative concurrency',
+      '{"type":"concurrency","queue":"q","concurrency":-1}',
+    ],
+    [
+      'a fractional concurrency',
+      '{"type":"concurrency","queue":"q","concurrency":1.5}',
+    ],
+    [
+      'a concurrency as a string',
+      '{"type":"concurrency","queue":"q","concurrency":"4"}',
+    ],
     ['a concurrency without queue', '{"type":"concurrency","concurrency":4}'],
     ['a cancel without id', '{"type":"cancel","reason":"x"}'],
     ['a cancel with a numeric id', '{"type":"cancel","id":7}'],
@@ -56,8 +85,12 @@ describe('control messages', () => {
 
 describe('cancel markers', () => {
   it('are keyed under the queue prefix (its cluster hash slot), apart from BullMQ job keys', () => {
-    expect(cancelMarkerKey('{app}', 'reports', '17')).toBe('{app}:nestjs-jobs:cancelled:reports:17');
-    expect(cancelMarkerKey('{app}', 'reports', '17').startsWith('{app}:reports:')).toBe(false);
+    expect(cancelMarkerKey('{app}', 'reports', '17')).toBe(
+      '{app}:nestjs-jobs:cancelled:reports:17',
+    );
+    expect(
+      cancelMarkerKey('{app}', 'reports', '17').startsWith('{app}:reports:'),
+    ).toBe(false);
   });
 
   it('last as long as failed jobs are kept by default (7 days)', () => {
@@ -65,8 +98,14 @@ describe('cancel markers', () => {
   });
 
   it('read back what was written, with or without a reason', () => {
-    expect(parseCancelMarker(encodeCancelMarker({ createdAt: 1_000, reason: 'stop' }))).toEqual({ createdAt: 1_000, reason: 'stop' });
-    expect(parseCancelMarker(encodeCancelMarker({ createdAt: 1_000 }))).toEqual({ createdAt: 1_000, reason: undefined });
+    expect(
+      parseCancelMarker(
+        encodeCancelMarker({ createdAt: 1_000, reason: 'stop' }),
+      ),
+    ).toEqual({ createdAt: 1_000, reason: 'stop' });
+    expect(parseCancelMarker(encodeCancelMarker({ createdAt: 1_000 }))).toEqual(
+      { createdAt: 1_000, reason: undefined },
+    );
   });
 
   it.each([
@@ -81,6 +120,9 @@ describe('cancel markers', () => {
   });
 
   it('drop a reason that is not a string', () => {
-    expect(parseCancelMarker('{"createdAt":5,"reason":{"x":1}}')).toEqual({ createdAt: 5, reason: undefined });
+    expect(parseCancelMarker('{"createdAt":5,"reason":{"x":1}}')).toEqual({
+      createdAt: 5,
+      reason: undefined,
+    });
   });
 });

@@ -3,14 +3,24 @@ export type ControlMessage =
   | { type: 'concurrency'; queue: string; concurrency: number }
   | { type: 'cancel'; id: string; reason?: string; createdAt?: number };
 
-export const controlChannel = (prefix: string) => `${prefix}:nestjs-jobs:control`;
+export const controlChannel = (prefix: string) =>
+  `${prefix}:nestjs-jobs:control`;
 
 /** Parses a message from the channel; anything malformed is ignored rather than trusted. */
 export function parseControlMessage(raw: string): ControlMessage | undefined {
   try {
     const m = JSON.parse(raw);
-    if (m?.type === 'concurrency' && typeof m.queue === 'string' && Number.isInteger(m.concurrency) && m.concurrency > 0) {
-      return { type: 'concurrency', queue: m.queue, concurrency: m.concurrency };
+    if (
+      m?.type === 'concurrency' &&
+      typeof m.queue === 'string' &&
+      Number.isInteger(m.concurrency) &&
+      m.concurrency > 0
+    ) {
+      return {
+        type: 'concurrency',
+        queue: m.queue,
+        concurrency: m.concurrency,
+      };
     }
     if (m?.type === 'cancel' && typeof m.id === 'string') {
       return {
@@ -36,7 +46,11 @@ export const CANCEL_MARKER_TTL_S = 7 * 24 * 3600;
  * Key of job `id`'s cancel marker. Under the queue's own prefix (`queuePrefix`), so on a cluster it
  * lives in the queue's hash slot; `nestjs-jobs:` keeps it apart from BullMQ's `<queue>:<id>` keys.
  */
-export const cancelMarkerKey = (queuePrefix: string, queue: string, id: string) => `${queuePrefix}:nestjs-jobs:cancelled:${queue}:${id}`;
+export const cancelMarkerKey = (
+  queuePrefix: string,
+  queue: string,
+  id: string,
+) => `${queuePrefix}:nestjs-jobs:cancelled:${queue}:${id}`;
 
 /** A cancel marker: the cancelled job's creation time (so a later job that reuses the id is not hit) and the reason. */
 export interface CancelMarker {
@@ -44,14 +58,21 @@ export interface CancelMarker {
   reason?: string;
 }
 
-export const encodeCancelMarker = (marker: CancelMarker): string => JSON.stringify(marker);
+export const encodeCancelMarker = (marker: CancelMarker): string =>
+  JSON.stringify(marker);
 
 /** Reads a marker; anything malformed is ignored. */
-export function parseCancelMarker(raw: string | null): CancelMarker | undefined {
+export function parseCancelMarker(
+  raw: string | null,
+): CancelMarker | undefined {
   if (!raw) return undefined;
   try {
     const m = JSON.parse(raw);
-    if (Number.isFinite(m?.createdAt)) return { createdAt: m.createdAt, reason: typeof m.reason === 'string' ? m.reason : undefined };
+    if (Number.isFinite(m?.createdAt))
+      return {
+        createdAt: m.createdAt,
+        reason: typeof m.reason === 'string' ? m.reason : undefined,
+      };
   } catch {
     // not JSON: ignore
   }

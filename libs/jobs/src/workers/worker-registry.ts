@@ -44,7 +44,10 @@ export class WorkerRegistry {
   start(source: HeartbeatSource): void {
     this.source = source;
     this.beatNow();
-    this.timer = setInterval(() => this.beatNow(), this.config.heartbeatIntervalMs);
+    this.timer = setInterval(
+      () => this.beatNow(),
+      this.config.heartbeatIntervalMs,
+    );
   }
 
   /** Beats at once (after a change such as a new concurrency), if started. Never rejects. */
@@ -61,12 +64,18 @@ export class WorkerRegistry {
   private async beatFrom(source: HeartbeatSource): Promise<void> {
     // At start-up the producer may still be connecting: wait for it rather than lose the first beat.
     // While Redis is away the beat fails; the next one after reconnecting restores the entry.
-    if (this.queues.producer.status !== 'ready') await this.queues.whenReady().catch(() => undefined);
-    await this.beat(source.concurrency(), source.lastMinute(Date.now())).catch(() => undefined);
+    if (this.queues.producer.status !== 'ready')
+      await this.queues.whenReady().catch(() => undefined);
+    await this.beat(source.concurrency(), source.lastMinute(Date.now())).catch(
+      () => undefined,
+    );
   }
 
   /** Writes this process's heartbeat. Errors (Redis away) are the caller's to ignore. */
-  async beat(concurrency: Record<string, number>, lastMinute: WorkerInfo['lastMinute']): Promise<void> {
+  async beat(
+    concurrency: Record<string, number>,
+    lastMinute: WorkerInfo['lastMinute'],
+  ): Promise<void> {
     const info: WorkerInfo = {
       id: this.id,
       host: hostname(),
@@ -128,15 +137,31 @@ function readHeartbeat(id: string, json: string): WorkerInfo | string {
   const { host, pid, queues, concurrency, lastMinute = {}, pool } = raw;
   const startedAt = new Date(raw.startedAt as string);
   const lastSeen = new Date(raw.lastSeen as string);
-  if (typeof host !== 'string' || typeof pid !== 'number') return 'host or pid missing';
-  if (!Array.isArray(queues) || !queues.every((q) => typeof q === 'string')) return 'queues is not a list of names';
-  if (!isRecord(concurrency) || !Object.values(concurrency).every((n) => Number.isFinite(n))) return 'concurrency is not numbers';
+  if (typeof host !== 'string' || typeof pid !== 'number')
+    return 'host or pid missing';
+  if (!Array.isArray(queues) || !queues.every((q) => typeof q === 'string'))
+    return 'queues is not a list of names';
+  if (
+    !isRecord(concurrency) ||
+    !Object.values(concurrency).every((n) => Number.isFinite(n))
+  )
+    return 'concurrency is not numbers';
   // Entries written before lastMinute existed still read as a worker with no recent jobs.
-  if (!isRecord(lastMinute) || !Object.values(lastMinute).every((m) => isRecord(m) && Number.isFinite(m.completed) && Number.isFinite(m.failed))) {
+  if (
+    !isRecord(lastMinute) ||
+    !Object.values(lastMinute).every(
+      (m) =>
+        isRecord(m) &&
+        Number.isFinite(m.completed) &&
+        Number.isFinite(m.failed),
+    )
+  ) {
     return 'lastMinute is not counts';
   }
-  if (pool !== undefined && typeof pool !== 'string') return 'pool is not a string';
-  if (Number.isNaN(startedAt.getTime()) || Number.isNaN(lastSeen.getTime())) return 'startedAt or lastSeen is not a date';
+  if (pool !== undefined && typeof pool !== 'string')
+    return 'pool is not a string';
+  if (Number.isNaN(startedAt.getTime()) || Number.isNaN(lastSeen.getTime()))
+    return 'startedAt or lastSeen is not a date';
   return {
     id,
     host,

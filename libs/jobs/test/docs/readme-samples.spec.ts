@@ -11,7 +11,13 @@
 //   <!-- compile: with-app -->       a fragment: prepends `declare class AppModule {}` (your root module)
 //   <!-- no-compile: <reason> -->    not checked; the reason is required
 // Expected errors are written in the block itself as `// @ts-expect-error`, so they are checked too.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
@@ -51,21 +57,37 @@ export function extractSamples(markdown: string): Sample[] {
     let directive: string | undefined;
     for (let j = i - 1; j >= 0 && directive === undefined; j--) {
       if (lines[j].trim() === '') continue;
-      directive = /^\s*<!--\s*((?:no-)?compile\b[\s\S]*?)\s*-->\s*$/.exec(lines[j])?.[1] ?? '';
+      directive =
+        /^\s*<!--\s*((?:no-)?compile\b[\s\S]*?)\s*-->\s*$/.exec(
+          lines[j],
+        )?.[1] ?? '';
     }
     const body: string[] = [];
     let j = i + 1;
-    while (j < lines.length && lines[j].trim() !== fence[2]) body.push(lines[j++]);
-    if (j === lines.length) throw new Error(`README line ${i + 1}: the \`\`\`ts block is never closed`);
+    while (j < lines.length && lines[j].trim() !== fence[2])
+      body.push(lines[j++]);
+    if (j === lines.length)
+      throw new Error(
+        `README line ${i + 1}: the \`\`\`ts block is never closed`,
+      );
     const sample: Sample = { line: i + 1, code: body.join('\n') + '\n' };
     if (directive?.startsWith('no-compile')) {
       const reason = /^no-compile\s*:\s*(\S[\s\S]*)$/.exec(directive)?.[1];
-      if (!reason) throw new Error(`README line ${i + 1}: write <!-- no-compile: <why> -->, with a reason`);
+      if (!reason)
+        throw new Error(
+          `README line ${i + 1}: write <!-- no-compile: <why> -->, with a reason`,
+        );
       sample.skip = reason;
     } else if (directive?.startsWith('compile')) {
       const name = /^compile\s*:\s*(\S+)$/.exec(directive)?.[1];
       if (!name || !(name in PRELUDES)) {
-        throw new Error(`README line ${i + 1}: unknown directive <!-- ${directive} -->; known: ${Object.keys(PRELUDES).map((p) => `compile: ${p}`).join(', ')}, no-compile: <reason>`);
+        throw new Error(
+          `README line ${i + 1}: unknown directive <!-- ${directive} -->; known: ${Object.keys(
+            PRELUDES,
+          )
+            .map((p) => `compile: ${p}`)
+            .join(', ')}, no-compile: <reason>`,
+        );
       }
       sample.prelude = PRELUDES[name];
     }
@@ -79,7 +101,8 @@ type Format = 'commonjs' | 'module';
 
 /** A `nest new` tsconfig (Nest 11), made strict, with 'nestjs-jobs' pointed at the library's sources. */
 function tsconfig(dir: string) {
-  const src = (p: string) => relative(dir, join(LIB_SRC, p)).split('\\').join('/');
+  const src = (p: string) =>
+    relative(dir, join(LIB_SRC, p)).split('\\').join('/');
   return {
     compilerOptions: {
       module: 'nodenext',
@@ -116,26 +139,43 @@ function tsconfig(dir: string) {
 const sourceCache = new Map<string, ts.SourceFile | undefined>();
 
 /** Writes the block as `<dir>/main.ts` with its tsconfig.json and returns the diagnostics of main.ts. */
-export function checkSample(code: string, dir: string, format: Format = 'commonjs'): readonly ts.Diagnostic[] {
+export function checkSample(
+  code: string,
+  dir: string,
+  format: Format = 'commonjs',
+): readonly ts.Diagnostic[] {
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, 'tsconfig.json');
   writeFileSync(configPath, JSON.stringify(tsconfig(dir), null, 2) + '\n');
-  if (format === 'module') writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  if (format === 'module')
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   const main = join(dir, 'main.ts');
   writeFileSync(main, code);
 
   const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
-  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dir, undefined, configPath);
+  if (error)
+    throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
+  const parsed = ts.parseJsonConfigFileContent(
+    config,
+    ts.sys,
+    dir,
+    undefined,
+    configPath,
+  );
   if (parsed.errors.length) throw new Error(formatDiagnostics(parsed.errors));
 
   const host = ts.createCompilerHost(parsed.options, true);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (file, languageVersion, onError, shouldCreate) => {
     const full = resolve(file);
-    if (full.startsWith(dir)) return getSourceFile(file, languageVersion, onError, shouldCreate);
+    if (full.startsWith(dir))
+      return getSourceFile(file, languageVersion, onError, shouldCreate);
     const key = `${typeof languageVersion === 'object' ? JSON.stringify(languageVersion) : languageVersion}:${full}`;
-    if (!sourceCache.has(key)) sourceCache.set(key, getSourceFile(file, languageVersion, onError, shouldCreate));
+    if (!sourceCache.has(key))
+      sourceCache.set(
+        key,
+        getSourceFile(file, languageVersion, onError, shouldCreate),
+      );
     return sourceCache.get(key);
   };
   const program = ts.createProgram(parsed.fileNames, parsed.options, host);
@@ -150,7 +190,10 @@ export function checkSample(code: string, dir: string, format: Format = 'commonj
 }
 
 /** Diagnostics as text, with main.ts positions turned into README lines. */
-function explain(diagnostics: readonly ts.Diagnostic[], sample: Sample): string {
+function explain(
+  diagnostics: readonly ts.Diagnostic[],
+  sample: Sample,
+): string {
   const offset = sample.prelude ? 1 : 0;
   return diagnostics
     .map((d) => {
@@ -166,7 +209,11 @@ function explain(diagnostics: readonly ts.Diagnostic[], sample: Sample): string 
 }
 
 function formatDiagnostics(diagnostics: readonly ts.Diagnostic[]): string {
-  return ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' });
+  return ts.formatDiagnostics(diagnostics, {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => ROOT,
+    getNewLine: () => '\n',
+  });
 }
 
 describe('libs/jobs/README.md samples compile in a nest new-style app', () => {
@@ -194,7 +241,11 @@ describe('libs/jobs/README.md samples compile in a nest new-style app', () => {
       for (const sample of samples) {
         if (sample.skip) continue;
         const dir = join(workDir, `${mode}-L${sample.line}`);
-        const diagnostics = checkSample((sample.prelude ? sample.prelude + '\n' : '') + sample.code, dir, mode);
+        const diagnostics = checkSample(
+          (sample.prelude ? sample.prelude + '\n' : '') + sample.code,
+          dir,
+          mode,
+        );
         if (diagnostics.length) {
           problems.push(
             `\`\`\`ts block at README.md line ${sample.line} (reproduce: npx tsc -p ${relative(ROOT, dir)}):\n${explain(diagnostics, sample)}`,
@@ -230,12 +281,18 @@ describe('libs/jobs/README.md samples compile in a nest new-style app', () => {
     // 1272: a type imported as a value in a decorated signature (isolatedModules + emitDecoratorMetadata);
     // 2564: property without initializer (strict); 2304: undefined names; 1309/1378/80005-like: top-level await in CommonJS.
     expect(codes).toEqual(expect.arrayContaining([1272, 2564, 2304]));
-    expect(codes.some((c) => c === 1309 || c === 1375 || c === 1378)).toBe(true);
+    expect(codes.some((c) => c === 1309 || c === 1375 || c === 1378)).toBe(
+      true,
+    );
   });
 
   afterAll(() => {
     // Kept on failure, so the printed `npx tsc -p …` reproduces it.
-    if (failures.length === 0 && workDir) rmSync(workDir, { recursive: true, force: true });
-    else if (workDir) console.log(`README samples left in ${relative(ROOT, workDir)} (git-ignored)`);
+    if (failures.length === 0 && workDir)
+      rmSync(workDir, { recursive: true, force: true });
+    else if (workDir)
+      console.log(
+        `README samples left in ${relative(ROOT, workDir)} (git-ignored)`,
+      );
   });
 });

@@ -5,14 +5,25 @@
 // checks, and serves /health, /metrics and a route behind JobsExceptionFilter.
 // Needs the npm registry (or a warm npm cache) for the apps' dependencies.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/test-app';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { build } = require('../../../../scripts/build-lib.js') as {
-  build(opts: { outDir: string; quiet: boolean }): { outDir: string; name: string; version: string };
+  build(opts: { outDir: string; quiet: boolean }): {
+    outDir: string;
+    name: string;
+    version: string;
+  };
 };
 
 jest.setTimeout(8 * 60_000);
@@ -38,11 +49,23 @@ interface Run {
 }
 
 /** Runs a command to its end, or kills it after `timeoutMs`, so no run can hang the suite. */
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<Run> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 180_000,
+): Promise<Run> {
   // npm_* variables from an enclosing `npm test` would steer the child npm (prefix, workspace...).
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)),
+  );
   return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -59,7 +82,8 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   });
 }
 
-const describeRun = (what: string, r: Run) => `${what} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+const describeRun = (what: string, r: Run) =>
+  `${what} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 async function expectOk(what: string, r: Promise<Run>): Promise<Run> {
   const result = await r;
@@ -76,7 +100,14 @@ describe('the packed library', () => {
 
   beforeAll(async () => {
     for (const peer of OPTIONAL_PEERS) {
-      const view = await expectOk(`npm view ${peer}`, run('npm', ['view', peer, 'dist-tags.latest', '--prefer-offline'], tmpdir()));
+      const view = await expectOk(
+        `npm view ${peer}`,
+        run(
+          'npm',
+          ['view', peer, 'dist-tags.latest', '--prefer-offline'],
+          tmpdir(),
+        ),
+      );
       latest[peer] = view.stdout.trim();
     }
     work = mkdtempSync(join(tmpdir(), 'nestjs-jobs-pkg-'));
@@ -84,9 +115,16 @@ describe('the packed library', () => {
     version = built.version;
     const packed = await expectOk(
       'npm pack',
-      run('npm', ['pack', built.outDir, '--pack-destination', work, '--json'], work),
+      run(
+        'npm',
+        ['pack', built.outDir, '--pack-destination', work, '--json'],
+        work,
+      ),
     );
-    const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+    const [info] = JSON.parse(packed.stdout) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     tarball = join(work, info.filename);
   });
 
@@ -97,24 +135,44 @@ describe('the packed library', () => {
   it('is named nestjs-jobs-<version>.tgz and holds compiled JavaScript, typings, docs and LICENSE, no tests, sources or maps', async () => {
     expect(tarball).toBe(join(work, `nestjs-jobs-${version}.tgz`));
     const listing = await expectOk('tar', run('tar', ['tzf', tarball], work));
-    const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    const files = listing.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
 
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'index.js', 'index.d.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'index.js',
+        'index.d.ts',
+      ]),
+    );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files).toContain('jobs.module.js');
-    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(
+      files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    ).toEqual([]);
     expect(files.filter((f) => /spec|test\//.test(f))).toEqual([]);
     // Each module ships with its typings.
     const js = files.filter((f) => f.endsWith('.js'));
     expect(js.length).toBeGreaterThan(10);
-    expect(js.filter((f) => !files.includes(f.replace(/\.js$/, '.d.ts')))).toEqual([]);
+    expect(
+      js.filter((f) => !files.includes(f.replace(/\.js$/, '.d.ts'))),
+    ).toEqual([]);
   });
 
   const apps = [
     {
       nest: 11,
       packageJson: {},
-      compilerOptions: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true, ignoreDeprecations: '6.0' },
+      compilerOptions: {
+        module: 'commonjs',
+        moduleResolution: 'node10',
+        esModuleInterop: true,
+        ignoreDeprecations: '6.0',
+      },
     },
     {
       // Nest 12 is ESM-only; the CommonJS library reaches it through Node's require(esm).
@@ -187,12 +245,20 @@ describe('the packed library', () => {
         ),
       );
 
-      const installed = (pkg: string) => JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8'));
-      expect(installed('@nestjs/core').version).toMatch(new RegExp(`^${nest}\\.`));
+      const installed = (pkg: string) =>
+        JSON.parse(
+          readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8'),
+        );
+      expect(installed('@nestjs/core').version).toMatch(
+        new RegExp(`^${nest}\\.`),
+      );
       expect(installed('nestjs-jobs').version).toBe(version);
 
       // tsc from the repo: a @ts-expect-error that no longer errors (typed jobs broke) fails here.
-      await expectOk(`tsc (Nest ${nest})`, run(process.execPath, [TSC, '-p', dir, '--pretty', 'false'], dir));
+      await expectOk(
+        `tsc (Nest ${nest})`,
+        run(process.execPath, [TSC, '-p', dir, '--pretty', 'false'], dir),
+      );
 
       const prefix = uniquePrefix();
       try {
@@ -203,14 +269,24 @@ describe('the packed library', () => {
           { JOBS_TEST_REDIS_URL: redisUrl(), JOBS_TEST_PREFIX: prefix },
           120_000,
         );
-        expect({ code: app.code, stderr: app.stderr }).toEqual({ code: 0, stderr: '' });
-        const line = app.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        expect({ code: app.code, stderr: app.stderr }).toEqual({
+          code: 0,
+          stderr: '',
+        });
+        const line = app.stdout
+          .split('\n')
+          .find((l) => l.startsWith('RESULT '));
         expect(line).toBeDefined();
         expect(JSON.parse(line!.slice('RESULT '.length))).toEqual({
           invalid: 'JobValidationError',
           queue: 'high_priority',
           status: 'completed',
-          result: { deviceId: 7, isInstance: true, queue: 'high_priority', attempt: 1 },
+          result: {
+            deviceId: 7,
+            isInstance: true,
+            queue: 'high_priority',
+            attempt: 1,
+          },
           error: null,
         });
       } finally {
@@ -218,7 +294,10 @@ describe('the packed library', () => {
       }
 
       // Without their optional peers, the entry points say which peer is missing and how to install it.
-      const probe = await expectOk(`import without peers (Nest ${nest})`, run(process.execPath, ['-e', PEER_PROBE], dir));
+      const probe = await expectOk(
+        `import without peers (Nest ${nest})`,
+        run(process.execPath, ['-e', PEER_PROBE], dir),
+      );
       expect(JSON.parse(probe.stdout)).toEqual([
         'MissingPeerDependencyError: nestjs-jobs/metrics needs the optional peer dependency prom-client, which is not installed. ' +
           'Install it next to nestjs-jobs: npm install prom-client@"^15.0.0"',
@@ -245,11 +324,24 @@ describe('the packed library', () => {
       );
       // Not even a warning that npm overrode a peer range somewhere in the tree.
       expect(peers.stderr).not.toMatch(/ERESOLVE|peer dep/i);
-      for (const peer of OPTIONAL_PEERS) expect(installed(peer).version).toBe(latest[peer]);
-      expect(JSON.parse((await expectOk('probe', run(process.execPath, ['-e', PEER_PROBE], dir))).stdout)).toEqual(['loaded', 'loaded']);
+      for (const peer of OPTIONAL_PEERS)
+        expect(installed(peer).version).toBe(latest[peer]);
+      expect(
+        JSON.parse(
+          (
+            await expectOk(
+              'probe',
+              run(process.execPath, ['-e', PEER_PROBE], dir),
+            )
+          ).stdout,
+        ),
+      ).toEqual(['loaded', 'loaded']);
 
       copyFileSync(HTTP_FIXTURE, join(dir, 'src/http.ts'));
-      await expectOk(`tsc with peers (Nest ${nest})`, run(process.execPath, [TSC, '-p', dir, '--pretty', 'false'], dir));
+      await expectOk(
+        `tsc with peers (Nest ${nest})`,
+        run(process.execPath, [TSC, '-p', dir, '--pretty', 'false'], dir),
+      );
       const httpPrefix = uniquePrefix();
       try {
         const app = await run(
@@ -259,27 +351,52 @@ describe('the packed library', () => {
           { JOBS_TEST_REDIS_URL: redisUrl(), JOBS_TEST_PREFIX: httpPrefix },
           120_000,
         );
-        expect({ code: app.code, stderr: app.stderr }).toEqual({ code: 0, stderr: '' });
-        const line = app.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        expect({ code: app.code, stderr: app.stderr }).toEqual({
+          code: 0,
+          stderr: '',
+        });
+        const line = app.stdout
+          .split('\n')
+          .find((l) => l.startsWith('RESULT '));
         expect(line).toBeDefined();
         expect(JSON.parse(line!.slice('RESULT '.length))).toEqual({
           health: {
             status: 200,
             body: expect.objectContaining({
               status: 'ok',
-              info: { jobs: { status: 'up', redis: { status: 'up', latencyMs: expect.any(Number) }, workers: { default: 'up' } } },
+              info: {
+                jobs: {
+                  status: 'up',
+                  redis: { status: 'up', latencyMs: expect.any(Number) },
+                  workers: { default: 'up' },
+                },
+              },
             }),
           },
-          metrics: { status: 200, contentType: expect.stringMatching(/^text\/plain;.*version=0\.0\.4/), waitingDefault: true },
+          metrics: {
+            status: 200,
+            contentType: expect.stringMatching(
+              /^text\/plain;.*version=0\.0\.4/,
+            ),
+            waitingDefault: true,
+          },
           invalid: {
             status: 400,
             body: {
               statusCode: 400,
               error: 'JobValidationError',
-              message: 'Job "package_http_backup" has invalid data: deviceId must not be less than 1.',
+              message:
+                'Job "package_http_backup" has invalid data: deviceId must not be less than 1.',
             },
           },
-          valid: { status: 201, body: { id: expect.any(String), name: 'package_http_backup', queue: 'default' } },
+          valid: {
+            status: 201,
+            body: {
+              id: expect.any(String),
+              name: 'package_http_backup',
+              queue: 'default',
+            },
+          },
         });
       } finally {
         await deleteKeys(httpPrefix);

@@ -19,7 +19,9 @@ export class Handlers {
 
   @JobHandler('stubborn', { timeout: 300, attempts: 2 })
   async stubborn(_data: unknown, ctx: JobContext) {
-    ctx.signal.addEventListener('abort', () => Handlers.events.push(`aborted:${ctx.attempt}`));
+    ctx.signal.addEventListener('abort', () =>
+      Handlers.events.push(`aborted:${ctx.attempt}`),
+    );
     // Ignores its signal on purpose: the slot must be freed anyway.
     await sleep(2_000);
     Handlers.events.push('stubborn finished');

@@ -1,5 +1,12 @@
 import { Type } from 'class-transformer';
-import { Allow, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import {
+  Allow,
+  IsInt,
+  IsOptional,
+  IsString,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 /** A nested payload class, for the payload-safety and fuzz specs. */
 export class Target {

@@ -19,7 +19,10 @@ export async function createHttpApp(
 ): Promise<HttpTestApp> {
   const prefix = options.prefix ?? uniquePrefix();
   const moduleRef = await Test.createTestingModule({
-    imports: [JobsModule.forRoot({ connection: redisUrl(), ...options, prefix }), ...(metadata.imports ?? [])],
+    imports: [
+      JobsModule.forRoot({ connection: redisUrl(), ...options, prefix }),
+      ...(metadata.imports ?? []),
+    ],
     providers: metadata.providers ?? [],
     controllers: metadata.controllers ?? [],
   }).compile();

@@ -33,7 +33,9 @@ export class MonitoringHandlers {
     this.started.add(ctx.id);
     await new Promise<void>((resolve, reject) => {
       this.releases.set(ctx.id, resolve);
-      ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), {
+        once: true,
+      });
     });
     return 'released';
   }

@@ -11,7 +11,9 @@ export interface RedisSnapshot {
 export class RedisSnapshots {
   private readonly redis = new Redis(redisUrl());
 
-  async take(t: Pick<JobsTestApp, 'app' | 'jobs' | 'prefix'>): Promise<RedisSnapshot> {
+  async take(
+    t: Pick<JobsTestApp, 'app' | 'jobs' | 'prefix'>,
+  ): Promise<RedisSnapshot> {
     const keys = (await this.redis.keys(`${t.prefix}:*`)).sort();
     return { keys, jobs: await countJobs(t) };
   }
@@ -22,9 +24,14 @@ export class RedisSnapshots {
 }
 
 /** Builds `{ a: { a: ... } }` (or `[[...]]`) `levels` deep without recursion. */
-export function nested(levels: number, kind: 'object' | 'array' = 'object', leaf: unknown = 1): unknown {
+export function nested(
+  levels: number,
+  kind: 'object' | 'array' = 'object',
+  leaf: unknown = 1,
+): unknown {
   let value: unknown = leaf;
-  for (let i = 0; i < levels; i++) value = kind === 'object' ? { a: value } : [value];
+  for (let i = 0; i < levels; i++)
+    value = kind === 'object' ? { a: value } : [value];
   return value;
 }
 

@@ -9,7 +9,10 @@ import { JobsModule, JobService, type JobsModuleOptions } from 'nestjs-jobs';
 /** The private Redis that jest's globalSetup started. */
 export const redisUrl = (): string => {
   const url = process.env.JOBS_TEST_REDIS_URL;
-  if (!url) throw new Error('JOBS_TEST_REDIS_URL is not set: run the tests through jest (globalSetup starts Redis).');
+  if (!url)
+    throw new Error(
+      'JOBS_TEST_REDIS_URL is not set: run the tests through jest (globalSetup starts Redis).',
+    );
   return url;
 };
 
@@ -31,7 +34,9 @@ export async function createJobsApp(
 ): Promise<JobsTestApp> {
   const prefix = options.prefix ?? uniquePrefix();
   const moduleRef = await Test.createTestingModule({
-    imports: [JobsModule.forRoot({ connection: redisUrl(), ...options, prefix })],
+    imports: [
+      JobsModule.forRoot({ connection: redisUrl(), ...options, prefix }),
+    ],
     providers,
     controllers,
   }).compile();
@@ -63,7 +68,9 @@ export async function deleteKeys(prefix: string): Promise<void> {
 }
 
 /** Counts the jobs in every state of every configured queue: 0 proves nothing was enqueued. */
-export async function countJobs(t: Pick<JobsTestApp, 'app' | 'jobs'>): Promise<number> {
+export async function countJobs(
+  t: Pick<JobsTestApp, 'app' | 'jobs'>,
+): Promise<number> {
   let total = 0;
   for (const name of t.jobs.queueNames()) {
     const counts = await t.app.get<Queue>(getQueueToken(name)).getJobCounts();
@@ -83,21 +90,37 @@ export async function countKeys(prefix: string): Promise<number> {
 }
 
 /** Polls `check` every `everyMs` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition', everyMs = 20): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  what = 'condition',
+  everyMs = 20,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
 /** Waits until job `id` completed or failed, and returns it. */
-export const finished = (t: Pick<JobsTestApp, 'jobs'>, id: string, ms = 20_000) =>
-  waitFor(async () => {
-    const info = await t.jobs.get(id);
-    return info?.status === 'completed' || info?.status === 'failed' ? info : null;
-  }, ms, `job ${id} to finish`);
+export const finished = (
+  t: Pick<JobsTestApp, 'jobs'>,
+  id: string,
+  ms = 20_000,
+) =>
+  waitFor(
+    async () => {
+      const info = await t.jobs.get(id);
+      return info?.status === 'completed' || info?.status === 'failed'
+        ? info
+        : null;
+    },
+    ms,
+    `job ${id} to finish`,
+  );
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

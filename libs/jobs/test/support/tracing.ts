@@ -1,8 +1,17 @@
 import { appendFileSync } from 'node:fs';
 import { context, propagation, trace, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
-import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  ExportResultCode,
+  W3CTraceContextPropagator,
+  type ExportResult,
+} from '@opentelemetry/core';
+import {
+  BasicTracerProvider,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 
 /** What the tracing tests compare of a finished span, the same in the test process and in a worker's file. */
 export interface SpanRecord {
@@ -32,9 +41,13 @@ export function toSpanRecord(span: ReadableSpan): SpanRecord {
  * each span as it ends. Returns what undoes it.
  */
 export function installTracing(exporter: SpanExporter): () => Promise<void> {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.setGlobalContextManager(
+    new AsyncLocalStorageContextManager().enable(),
+  );
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   trace.setGlobalTracerProvider(provider);
   return async () => {
     await provider.shutdown();
@@ -49,7 +62,10 @@ export class JsonLinesSpanExporter implements SpanExporter {
   constructor(private readonly file: string) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    appendFileSync(this.file, spans.map((s) => `${JSON.stringify(toSpanRecord(s))}\n`).join(''));
+    appendFileSync(
+      this.file,
+      spans.map((s) => `${JSON.stringify(toSpanRecord(s))}\n`).join(''),
+    );
     done({ code: ExportResultCode.SUCCESS });
   }
 

@@ -11,19 +11,33 @@ const FIXTURE = join(__dirname, 'fixtures/typed-jobs.ts');
 function compilerOptions(): ts.CompilerOptions {
   const configPath = join(ROOT, 'tsconfig.json');
   const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
-  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, ROOT, undefined, configPath);
+  if (error)
+    throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
+  const parsed = ts.parseJsonConfigFileContent(
+    config,
+    ts.sys,
+    ROOT,
+    undefined,
+    configPath,
+  );
   return { ...parsed.options, noEmit: true, types: ['node'] };
 }
 
 /** Type-checks the fixture, with its source text optionally rewritten, and returns the diagnostics. */
-function check(rewrite: (source: string) => string = (s) => s): readonly ts.Diagnostic[] {
+function check(
+  rewrite: (source: string) => string = (s) => s,
+): readonly ts.Diagnostic[] {
   const options = compilerOptions();
   const host = ts.createCompilerHost(options, true);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (file, languageVersion, onError, shouldCreate) =>
     resolve(file) === FIXTURE
-      ? ts.createSourceFile(file, rewrite(readFileSync(FIXTURE, 'utf8')), languageVersion, true)
+      ? ts.createSourceFile(
+          file,
+          rewrite(readFileSync(FIXTURE, 'utf8')),
+          languageVersion,
+          true,
+        )
       : getSourceFile(file, languageVersion, onError, shouldCreate);
   const program = ts.createProgram([FIXTURE], options, host);
   return ts.getPreEmitDiagnostics(program);
@@ -38,9 +52,14 @@ const format = (diagnostics: readonly ts.Diagnostic[]) =>
 
 /** 1-based lines holding a `// @ts-expect-error` directive. */
 const directiveLines = (source: string) =>
-  source.split('\n').flatMap((line, i) => (line.trim().startsWith('// @ts-expect-error') ? [i + 1] : []));
+  source
+    .split('\n')
+    .flatMap((line, i) =>
+      line.trim().startsWith('// @ts-expect-error') ? [i + 1] : [],
+    );
 
-const lineOf = (d: ts.Diagnostic) => d.file!.getLineAndCharacterOfPosition(d.start!).line + 1;
+const lineOf = (d: ts.Diagnostic) =>
+  d.file!.getLineAndCharacterOfPosition(d.start!).line + 1;
 
 describe('typed jobs (JobPayloads augmentation)', () => {
   jest.setTimeout(120_000);
@@ -56,12 +75,20 @@ describe('typed jobs (JobPayloads augmentation)', () => {
     expect(lines.length).toBeGreaterThanOrEqual(6);
 
     const withoutAugmentation = (s: string) => {
-      const stripped = s.replace(/\/\/ BEGIN augmentation[\s\S]*\/\/ END augmentation/, '');
-      if (stripped === s) throw new Error('fixtures/typed-jobs.ts lost its "// BEGIN augmentation ... // END augmentation" markers');
+      const stripped = s.replace(
+        /\/\/ BEGIN augmentation[\s\S]*\/\/ END augmentation/,
+        '',
+      );
+      if (stripped === s)
+        throw new Error(
+          'fixtures/typed-jobs.ts lost its "// BEGIN augmentation ... // END augmentation" markers',
+        );
       return stripped;
     };
     const diagnostics = check(withoutAugmentation);
-    const removed = source.split('\n').length - withoutAugmentation(source).split('\n').length;
+    const removed =
+      source.split('\n').length -
+      withoutAugmentation(source).split('\n').length;
 
     // TS2578 is "Unused '@ts-expect-error' directive", one per directive line and nothing else.
     expect(diagnostics.map((d) => d.code)).toEqual(lines.map(() => 2578));
