@@ -50,7 +50,7 @@ export class JobService {
     jobs: readonly [...{ [K in keyof N]: JobRequest<N[K]> }],
     queueName?: string,
   ): Promise<JobRef[]> {
-    return this.producer.enqueueMany(jobs as readonly JobRequest[], queueName);
+    return this.producer.enqueueMany(jobs, queueName);
   }
 
   /** Reads a job by id from whichever queue holds it, or `null` when no queue does. */

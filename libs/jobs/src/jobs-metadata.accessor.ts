@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JOB_HANDLER_METADATA } from './jobs.constants';
 import type { JobHandlerMetadata } from './decorators/job-handler.decorator';
@@ -11,9 +11,10 @@ export class JobsMetadataAccessor {
   getJobHandlerMetadata(target: unknown): JobHandlerMetadata | undefined {
     if (!target || (typeof target !== 'function' && typeof target !== 'object'))
       return undefined;
+    // Metadata can sit on any object; Reflector types its target as a class.
     return this.reflector.get<JobHandlerMetadata | undefined>(
       JOB_HANDLER_METADATA,
-      target as Function,
+      target as Type,
     );
   }
 }

@@ -46,17 +46,20 @@ export class JobsExplorer implements OnModuleInit {
   }
 
   private explore(wrapper: InstanceWrapper): void {
-    const { instance, metatype } = wrapper;
-    const prototype = instance
-      ? Object.getPrototypeOf(instance)
-      : metatype?.prototype;
+    const { metatype } = wrapper;
+    // A provider or controller, whose methods are looked up by name.
+    type Methods = Record<string, unknown>;
+    const instance = wrapper.instance as Methods | null | undefined;
+    const prototype = (
+      instance ? Object.getPrototypeOf(instance) : metatype?.prototype
+    ) as Methods | null | undefined;
     if (!prototype || prototype === Object.prototype) return;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const metadata = this.accessor.getJobHandlerMetadata(
         prototype[methodName],
       );
       if (!metadata) continue;
-      const where = `${(metatype as Function | undefined)?.name ?? wrapper.name}.${methodName}`;
+      const where = `${metatype?.name ?? wrapper.name}.${methodName}`;
       // A request-scoped provider has no instance to call outside an HTTP request.
       if (!wrapper.isDependencyTreeStatic() || !instance) {
         throw new JobsConfigurationError(
@@ -76,6 +79,7 @@ export class JobsExplorer implements OnModuleInit {
           try {
             return Promise.resolve(method.call(instance, data, ctx));
           } catch (error) {
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what the handler threw, as is; InFlightJobs.run makes an Error of it
             return Promise.reject(error);
           }
         },

@@ -77,7 +77,7 @@ export const Messages = {
   repeatCronNotString: () =>
     'repeat.cron must be a cron expression such as "0 3 * * *"',
   repeatBadTimeZone: (tz: unknown) =>
-    `repeat.tz "${tz}" is not a time zone; use an IANA name such as "Europe/Berlin"`,
+    `repeat.tz "${String(tz)}" is not a time zone; use an IANA name such as "Europe/Berlin"`,
   repeatBadCron: (cron: string, detail: string) =>
     `repeat.cron "${cron}" is not a valid cron expression (${detail})`,
   noHandlerAtWorker: (name: string) =>

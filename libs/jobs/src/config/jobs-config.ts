@@ -25,6 +25,7 @@ import {
   isQueueName,
   isWord,
   numeric,
+  valueAt,
 } from './validators';
 import type {
   JobRetention,
@@ -175,7 +176,7 @@ export function resolveJobsConfig(
     fail('(the whole options object)', options, Expected.object);
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key))
-      fail(key, (options as any)[key], Expected.oneOfTheOptions(OPTION_KEYS));
+      fail(key, valueAt(options, key), Expected.oneOfTheOptions(OPTION_KEYS));
   }
 
   const globalRetention = resolveRetention('retention', options.retention);
@@ -430,14 +431,14 @@ function resolveQueue(
   // A bare number, or a numeric string as ConfigService gives from the environment.
   const config: QueueConfig =
     typeof value === 'number' || typeof value === 'string'
-      ? { concurrency: value as number }
+      ? { concurrency: value }
       : value;
   if (!isPlainObject(config)) fail(option, value, Expected.queueConfig);
   for (const key of Object.keys(config)) {
     if (!QUEUE_KEYS.includes(key))
       fail(
         `${option}.${key}`,
-        (config as any)[key],
+        valueAt(config, key),
         Expected.oneOf(QUEUE_KEYS),
       );
   }
@@ -452,10 +453,7 @@ function resolveQueue(
   let autoscale: ResolvedQueueConfig['autoscale'];
   let concurrency: number;
   if (isPlainObject(config.concurrency)) {
-    const { min, max, ...rest } = config.concurrency as {
-      min: number;
-      max: number;
-    };
+    const { min, max, ...rest } = config.concurrency;
     if (Object.keys(rest).length)
       fail(
         `${concurrencyOption}.${Object.keys(rest)[0]}`,
@@ -525,11 +523,11 @@ function resolveRetention(
   if (!isPlainObject(value)) fail(option, value, Expected.retention);
   for (const key of Object.keys(value)) {
     if (key !== 'completed' && key !== 'failed')
-      fail(`${option}.${key}`, (value as any)[key], Expected.retentionKey);
+      fail(`${option}.${key}`, valueAt(value, key), Expected.retentionKey);
   }
   for (const kind of ['completed', 'failed'] as const) {
     if (value[kind] !== undefined)
-      out[kind] = resolveKeep(`${option}.${kind}`, value[kind]!);
+      out[kind] = resolveKeep(`${option}.${kind}`, value[kind]);
   }
   return out as Required<RetentionOptions>;
 }
@@ -544,10 +542,10 @@ function resolveKeep(option: string, value: JobRetention): Keep {
     fail(option, value, expected);
   const keep: { count?: number; age?: number } = {};
   for (const key of Object.keys(value)) {
-    const n = (value as any)[key];
+    const n = valueAt(value, key);
     if ((key !== 'count' && key !== 'age') || !isNonNegativeInteger(n))
       fail(`${option}.${key}`, n, expected);
-    (keep as any)[key] = n;
+    keep[key] = n;
   }
   return keep;
 }
@@ -577,7 +575,7 @@ function resolveConnection(
   if (!isPlainObject(connection))
     fail('connection', connection, Expected.connection);
   if ('cluster' in connection) {
-    const cluster = (connection as JobsClusterConnection).cluster;
+    const cluster = connection.cluster;
     if (
       !isPlainObject(cluster) ||
       !Array.isArray(cluster.nodes) ||

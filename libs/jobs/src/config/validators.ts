@@ -32,6 +32,10 @@ export function isPlainObject(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `object[key]` for a key read from `Object.keys(object)`, such as an unknown option to report. */
+export const valueAt = (object: object, key: string): unknown =>
+  (object as Record<string, unknown>)[key];
+
 /** An integer from `min` to `max` (both included). */
 export const isIntegerBetween = (
   value: unknown,
@@ -65,5 +69,5 @@ export function integerBetween(
   max = Infinity,
 ): number {
   if (!isIntegerBetween(value, min, max)) refuse(option, value, expected);
-  return value as number;
+  return value;
 }

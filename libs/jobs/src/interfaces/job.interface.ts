@@ -7,7 +7,7 @@ import type { BackoffOptions } from 'bullmq';
  *   interface JobPayloads { backup: BackupPayload }
  * }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose: apps declare their jobs by merging into it
 export interface JobPayloads {}
 
 /** The payload type of job `N`: the declared type, or `unknown` for undeclared names. */

@@ -56,14 +56,14 @@ export class JobsMetrics implements OnModuleInit {
       labelNames: string[],
       fill: (g: Gauge, s: QueueStats) => void,
     ) => {
-      const self = this;
+      const snapshot = () => this.snapshot();
       return new Gauge({
         name: p + name,
         help,
         labelNames,
         registers,
         async collect() {
-          const stats = await self.snapshot();
+          const stats = await snapshot();
           this.reset();
           for (const s of stats ?? []) fill(this, s);
         },

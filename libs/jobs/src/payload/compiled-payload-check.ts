@@ -76,16 +76,16 @@ interface ClassPlan {
 
 /** class-transformer's metadata store. Not part of its public index, but stable since 0.3 and used the same way by `@nestjs/mapped-types`. */
 interface TransformerStorage {
-  getStrategy(target: Function): string;
-  getExposedMetadatas(target: Function): unknown[];
-  getExcludedMetadatas(target: Function): unknown[];
+  getStrategy(target: PayloadClass): string;
+  getExposedMetadatas(target: PayloadClass): unknown[];
+  getExcludedMetadatas(target: PayloadClass): unknown[];
   findTransformMetadatas(
-    target: Function,
+    target: PayloadClass,
     property: string,
     type: TransformationType,
   ): unknown[];
   findTypeMetadata(
-    target: Function,
+    target: PayloadClass,
     property: string,
   ):
     | {
@@ -102,9 +102,11 @@ function loadTransformerStorage(): TransformerStorage | undefined {
     'class-transformer/storage',
   ]) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const storage = require(path).defaultMetadataStorage as
-        TransformerStorage | undefined;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deep path outside class-transformer's index, tried in two layouts at run time
+      const exported = require(path) as {
+        defaultMetadataStorage?: TransformerStorage;
+      };
+      const storage = exported.defaultMetadataStorage;
       if (storage && typeof storage.findTypeMetadata === 'function')
         return storage;
     } catch {
@@ -144,7 +146,11 @@ export class PayloadCheckCompiler {
     schema: string | undefined,
   ): ClassPlan | string {
     let bySchema = this.plans.get(cls);
-    if (!bySchema) this.plans.set(cls, (bySchema = new Map()));
+    if (!bySchema)
+      this.plans.set(
+        cls,
+        (bySchema = new Map<string | undefined, ClassPlan | string>()),
+      );
     let plan = bySchema.get(schema);
     if (plan === undefined) {
       try {
@@ -197,7 +203,10 @@ export class PayloadCheckCompiler {
         if (!SUPPORTED_TYPES.has(metadata.type))
           return `"${name}" uses ${metadata.type}`;
         if (metadata.type === ValidationTypes.CONDITIONAL_VALIDATION) {
-          plan.conditions.push(metadata.constraints[0]);
+          // @ValidateIf's condition (class-validator types constraints as any[]).
+          plan.conditions.push(
+            metadata.constraints[0] as PropertyPlan['conditions'][number],
+          );
         } else if (metadata.type === ValidationTypes.NESTED_VALIDATION) {
           plan.nested = {
             schema:

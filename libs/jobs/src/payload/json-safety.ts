@@ -89,7 +89,9 @@ const maxStringBytes = (s: string) => 2 + 6 * s.length;
 const MAX_NUMBER_BYTES = 24;
 
 /** Objects JSON would turn into `{}` or an index map, losing what they hold. Checked only for objects of other prototypes. */
-const REFUSED: Array<[Function, string]> = [
+const REFUSED: Array<
+  [{ [Symbol.hasInstance](value: unknown): boolean }, string]
+> = [
   [Map, 'a Map (convert it to an array or object)'],
   [Set, 'a Set (convert it to an array)'],
   [WeakMap, 'a WeakMap'],
@@ -276,7 +278,7 @@ class JsonWalker {
 
   /** Why JSON cannot carry this non-array object, for objects that are not plain. */
   private refusedKind(object: object): string | undefined {
-    const proto = Object.getPrototypeOf(object);
+    const proto: unknown = Object.getPrototypeOf(object);
     if (proto === Object.prototype || proto === null) return undefined;
     if (ArrayBuffer.isView(object))
       return 'a typed array or DataView (convert it to an array or a base64 string)';

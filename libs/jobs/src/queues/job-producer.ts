@@ -52,7 +52,8 @@ export class JobProducer {
   ): Promise<JobRef[]> {
     if (!Array.isArray(jobs))
       throw new JobValidationError(Messages.invalidJobRequest(jobs));
-    const prepared = jobs.map((job, index) => {
+    // Array.isArray narrows a readonly array to any[]: name the element type again.
+    const prepared = jobs.map((job: JobRequest, index) => {
       try {
         return this.prepare(job, queueName);
       } catch (error) {

@@ -120,6 +120,7 @@ export class JobsQueueRegistry implements OnApplicationShutdown {
         },
         (error: unknown) => {
           this.deadlines.delete(call);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on the client's own rejection, as is, when it is not a connection error
           reject(
             !(error instanceof JobsConnectionError) && isConnectionError(error)
               ? new JobsConnectionError(

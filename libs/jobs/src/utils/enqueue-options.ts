@@ -7,6 +7,7 @@ import {
   integerBetween,
   isNonNegativeInteger,
   isPlainObject,
+  valueAt,
 } from '../config/validators';
 import {
   BULLMQ_KEY_NAMES,
@@ -73,7 +74,7 @@ export function toBullJobOptions(
   const opts: EnqueueOptions = options ?? {};
   for (const key of Object.keys(opts)) {
     if (!ENQUEUE_KEYS.includes(key))
-      bad(key, (opts as any)[key], Expected.oneOf(ENQUEUE_KEYS));
+      bad(key, valueAt(opts, key), Expected.oneOf(ENQUEUE_KEYS));
   }
   const out: JobsOptions = { jobId };
   if (opts.delay !== undefined && opts.runAt !== undefined)

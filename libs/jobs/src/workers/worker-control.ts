@@ -6,13 +6,19 @@ export type ControlMessage =
 export const controlChannel = (prefix: string) =>
   `${prefix}:nestjs-jobs:control`;
 
+/** What JSON.parse gave, fields not yet checked (null, a number or an array read as no fields). */
+type Unchecked<K extends string> = { [key in K]?: unknown } | null;
+
 /** Parses a message from the channel; anything malformed is ignored rather than trusted. */
 export function parseControlMessage(raw: string): ControlMessage | undefined {
   try {
-    const m = JSON.parse(raw);
+    const m = JSON.parse(raw) as Unchecked<
+      'type' | 'queue' | 'concurrency' | 'id' | 'reason' | 'createdAt'
+    >;
     if (
       m?.type === 'concurrency' &&
       typeof m.queue === 'string' &&
+      typeof m.concurrency === 'number' &&
       Number.isInteger(m.concurrency) &&
       m.concurrency > 0
     ) {
@@ -27,7 +33,10 @@ export function parseControlMessage(raw: string): ControlMessage | undefined {
         type: 'cancel',
         id: m.id,
         reason: typeof m.reason === 'string' ? m.reason : undefined,
-        createdAt: Number.isFinite(m.createdAt) ? m.createdAt : undefined,
+        createdAt:
+          typeof m.createdAt === 'number' && Number.isFinite(m.createdAt)
+            ? m.createdAt
+            : undefined,
       };
     }
   } catch {
@@ -67,8 +76,8 @@ export function parseCancelMarker(
 ): CancelMarker | undefined {
   if (!raw) return undefined;
   try {
-    const m = JSON.parse(raw);
-    if (Number.isFinite(m?.createdAt))
+    const m = JSON.parse(raw) as Unchecked<'createdAt' | 'reason'>;
+    if (typeof m?.createdAt === 'number' && Number.isFinite(m.createdAt))
       return {
         createdAt: m.createdAt,
         reason: typeof m.reason === 'string' ? m.reason : undefined,

@@ -166,10 +166,10 @@ function readHeartbeat(id: string, json: string): WorkerInfo | string {
     id,
     host,
     pid,
-    queues: queues as string[],
+    queues,
     concurrency: concurrency as WorkerInfo['concurrency'],
     lastMinute: lastMinute as WorkerInfo['lastMinute'],
-    ...(pool !== undefined && { pool: pool as string }),
+    ...(pool !== undefined && { pool }),
     startedAt,
     lastSeen,
   };
