@@ -21,7 +21,6 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  // eslint-disable-next-line no-console
   console.error(error.message);
   process.exitCode = 1;
 });

@@ -46,15 +46,18 @@ export class DiscoveryJobs {
 
 /** Waits, but stops at once when the job is cancelled or times out (ctx.signal aborts). */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
+  // The signal's reason is a string: 'timeout', 'shutdown' or the cancel reason.
+  const stopped = () =>
+    new Error(`discovery stopped: ${String(signal.reason)}`);
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(stopped());
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(stopped());
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
