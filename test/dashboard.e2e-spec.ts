@@ -10,7 +10,12 @@ import {
   type Response,
 } from 'playwright-core';
 import { DEMO_ADMIN_TOKEN } from '../src/app.module';
-import { pollJob, startDemoApp, type DemoApp } from './support/demo-app';
+import {
+  enqueued,
+  pollJob,
+  startDemoApp,
+  type DemoApp,
+} from './support/demo-app';
 
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core (no browser download).
 const CHROMIUM = '/usr/bin/chromium';
@@ -114,8 +119,8 @@ describe('bull-board dashboard at /admin/queues (Chromium)', () => {
       .post('/jobs/discovery')
       .send({ subnet, seconds: 3 })
       .expect(202);
-    const id: string = res.body.id;
-    expect(res.body.queue).toBe('low_priority');
+    const { id, queue } = enqueued(res);
+    expect(queue).toBe('low_priority');
 
     await reloadUntil(
       page,
@@ -138,15 +143,16 @@ describe('bull-board dashboard at /admin/queues (Chromium)', () => {
     const backups: string[] = [];
     for (let i = 1; i <= 5; i++)
       backups.push(
-        (await t.http.post('/jobs/backup').send({ deviceId: i }).expect(202))
-          .body.id,
+        enqueued(
+          await t.http.post('/jobs/backup').send({ deviceId: i }).expect(202),
+        ).id,
       );
-    const report = (
+    const report = enqueued(
       await t.http
         .post('/jobs/report')
         .send({ kind: 'cabling', failAttempts: 3 })
-        .expect(202)
-    ).body.id;
+        .expect(202),
+    ).id;
     for (const backup of backups)
       await pollJob(t, backup, (info) => info.status === 'completed');
     await pollJob(t, report, (info) => info.status === 'failed');

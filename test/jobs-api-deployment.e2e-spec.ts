@@ -1,6 +1,11 @@
-import { startDemoApp, type DemoApp } from './support/demo-app';
+import {
+  bodyOf,
+  enqueued,
+  errorMessage,
+  startDemoApp,
+  type DemoApp,
+} from './support/demo-app';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import { startPrivateRedis } from '../scripts/private-redis';
 
 const json = { 'content-type': 'application/json' };
@@ -19,11 +24,11 @@ describe('Demo API as an enqueue-only process (JOBS_WORKERS=none)', () => {
       .send({ deviceId: 3 })
       .expect(202);
     expect(res.body).toMatchObject({ name: 'backup', queue: 'high_priority' });
-    expect(res.body.warning).toBe(
+    expect(enqueued(res).warning).toBe(
       'No worker process serves queue "high_priority": the job waits until one starts (npm run worker -- high_priority).',
     );
-    const info = await t.http.get(`/jobs/${res.body.id}`).expect(200);
-    expect(info.body.status).toBe('waiting');
+    const info = await t.http.get(`/jobs/${enqueued(res).id}`).expect(200);
+    expect(bodyOf<{ status: string }>(info).status).toBe('waiting');
   });
 
   it('answers 503 when Redis goes away, within the enqueue deadline', async () => {
@@ -48,14 +53,14 @@ describe('Demo API as an enqueue-only process (JOBS_WORKERS=none)', () => {
         error: 'JobsConnectionError',
         message: expect.any(String),
       });
-      expect(res.body.message).toMatch(
+      expect(errorMessage(res)).toMatch(
         /^Redis did not answer within 500 ms, so nothing was enqueued/,
       );
       // Bounded, not hanging; generous for a loaded machine.
       expect(Date.now() - started).toBeLessThan(10_000);
 
       const read = await t.http.get('/jobs/some-id').expect(503);
-      expect(read.body.message).toMatch(/so the job could not be read/);
+      expect(errorMessage(read)).toMatch(/so the job could not be read/);
     } finally {
       await t?.close();
       await redis.stop();

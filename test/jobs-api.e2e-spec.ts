@@ -1,4 +1,12 @@
-import { startDemoApp, pollJob, type DemoApp } from './support/demo-app';
+import {
+  bodyOf,
+  enqueued,
+  errorMessage,
+  type ErrorBody,
+  pollJob,
+  startDemoApp,
+  type DemoApp,
+} from './support/demo-app';
 
 const json = { 'content-type': 'application/json' };
 
@@ -40,23 +48,23 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     expect(moved.body).toMatchObject({ name: 'backup', queue: 'default' });
 
     // This process serves every queue, so no "no worker" warning.
-    expect(backup.body.warning).toBeUndefined();
-    for (const id of [backup.body.id, report.body.id, moved.body.id]) {
+    expect(enqueued(backup).warning).toBeUndefined();
+    for (const id of [backup, report, moved].map((r) => enqueued(r).id)) {
       await pollJob(t, id, (info) => info.status === 'completed');
     }
   });
 
   it('runs an urgent backup to completion while slow discoveries fill their queue, and discovery stops on cancel', async () => {
     // low_priority has concurrency 2: two long scans take every slot of it.
-    const slow = [];
+    const slow: string[] = [];
     for (const subnet of ['10.0.0.0/24', '10.0.1.0/24']) {
       const res = await t.http
         .post('/jobs/discovery')
         .set(json)
         .send({ subnet, seconds: 30 })
         .expect(202);
-      expect(res.body.queue).toBe('low_priority');
-      slow.push(res.body.id as string);
+      expect(enqueued(res).queue).toBe('low_priority');
+      slow.push(enqueued(res).id);
     }
     for (const id of slow)
       await pollJob(t, id, (info) => info.status === 'active');
@@ -68,7 +76,7 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
       .expect(202);
     const done = await pollJob(
       t,
-      urgent.body.id,
+      enqueued(urgent).id,
       (info) => info.status === 'completed',
     );
     expect(done).toMatchObject({
@@ -107,7 +115,11 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
       .set(json)
       .send({ subnet: '192.168.1.0/24', seconds: 1 })
       .expect(202);
-    const info = await pollJob(t, res.body.id, (i) => i.status === 'completed');
+    const info = await pollJob(
+      t,
+      enqueued(res).id,
+      (i) => i.status === 'completed',
+    );
     expect(info.progress).toBe(100);
     expect(info.result).toEqual({
       subnet: '192.168.1.0/24',
@@ -127,7 +139,7 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
       .expect(202);
     const recovered = await pollJob(
       t,
-      ok.body.id,
+      enqueued(ok).id,
       (i) => i.status === 'completed',
     );
     expect(recovered.result).toEqual({
@@ -145,7 +157,11 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
       .set(json)
       .send({ kind: 'ip-usage', failAttempts: 3 })
       .expect(202);
-    const failed = await pollJob(t, bad.body.id, (i) => i.status === 'failed');
+    const failed = await pollJob(
+      t,
+      enqueued(bad).id,
+      (i) => i.status === 'failed',
+    );
     expect(failed.attemptsMade).toBe(3);
     expect(failed.error).toBe('report source timed out (attempt 3)');
     expect(failed.result).toBeNull();
@@ -194,17 +210,17 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
         .set(json)
         .send({ deviceId: 'seven', reason: 5 })
         .expect(400);
-      expect(res.body.error).toBe('JobValidationError');
-      expect(res.body.message).toMatch(/^Job "backup" has invalid data: /);
-      expect(res.body.message).toContain('deviceId must be an integer number');
-      expect(res.body.message).toContain('reason must be a string');
+      expect(bodyOf<ErrorBody>(res).error).toBe('JobValidationError');
+      expect(errorMessage(res)).toMatch(/^Job "backup" has invalid data: /);
+      expect(errorMessage(res)).toContain('deviceId must be an integer number');
+      expect(errorMessage(res)).toContain('reason must be a string');
 
       const missing = await t.http
         .post('/jobs/discovery')
         .set(json)
         .send({})
         .expect(400);
-      expect(missing.body.message).toContain(
+      expect(errorMessage(missing)).toContain(
         'subnet must be IPv4 CIDR notation, such as 10.0.0.0/24',
       );
     });
@@ -215,7 +231,7 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
         .set(json)
         .send({ deviceId: 1 })
         .expect(400);
-      expect(extra.body.message).toEqual([
+      expect(errorMessage(extra)).toEqual([
         'property priority should not exist',
       ]);
 
@@ -224,7 +240,7 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
         .set(json)
         .send({ deviceId: 1 })
         .expect(400);
-      expect(colon.body.message).toEqual([
+      expect(errorMessage(colon)).toEqual([
         'queue must be letters, digits, "_", "-" or "." (at most 100)',
       ]);
     });
@@ -234,7 +250,7 @@ describe('Demo API: enqueue over HTTP and read the status', () => {
     const res = await t.http
       .get('/jobs/4f0c0c4e-0000-4000-8000-000000000000')
       .expect(404);
-    expect(res.body.message).toBe(
+    expect(errorMessage(res)).toBe(
       'No job with id "4f0c0c4e-0000-4000-8000-000000000000" (finished jobs are kept for a limited time).',
     );
   });

@@ -42,10 +42,19 @@ function startDemo(env: NodeJS.ProcessEnv, port: number): Demo {
  * job turned active that the demo exited 0 leaving it active (seen once in a full run; to look into).
  */
 const waitUntil = <T>(
-  check: () => Promise<T | undefined>,
+  check: () => Promise<T | undefined> | T | undefined,
   what: string,
   timeoutMs = 30_000,
-) => waitFor(() => check().catch(() => undefined), timeoutMs, what, 100);
+) =>
+  waitFor(
+    () =>
+      Promise.resolve()
+        .then(check)
+        .catch(() => undefined),
+    timeoutMs,
+    what,
+    100,
+  );
 
 /** Resolves with the exit code, or kills the process and fails if it does not exit in time. */
 async function exitWithin(demo: Demo, ms: number): Promise<number | null> {
@@ -74,7 +83,7 @@ describe('npm start (scripts/start-demo.js)', () => {
     });
   }, 150_000);
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const demo of running) {
       if (demo.child.exitCode === null && demo.child.signalCode === null)
         demo.child.kill('SIGKILL');
@@ -101,7 +110,7 @@ describe('npm start (scripts/start-demo.js)', () => {
     const demo = startDemo(env, await freePort());
     running.push(demo);
     const redisPort = await waitUntil(
-      async () =>
+      () =>
         /private redis-server at redis:\/\/127\.0\.0\.1:(\d+)/.exec(
           demo.output(),
         )?.[1],
@@ -116,8 +125,11 @@ describe('npm start (scripts/start-demo.js)', () => {
     expect(ref.queue).toBe('high_priority');
     await waitUntil(
       async () =>
-        ((await (await fetch(`${demo.base}/jobs/${ref.id}`)).json()) as any)
-          .status === 'completed',
+        (
+          (await (await fetch(`${demo.base}/jobs/${ref.id}`)).json()) as {
+            status: string;
+          }
+        ).status === 'completed',
       'the backup to complete',
     );
     const report = (await (
@@ -126,8 +138,11 @@ describe('npm start (scripts/start-demo.js)', () => {
     expect(report.queue).toBe('reports');
     await waitUntil(
       async () =>
-        ((await (await fetch(`${demo.base}/jobs/${report.id}`)).json()) as any)
-          .status === 'completed',
+        (
+          (await (await fetch(`${demo.base}/jobs/${report.id}`)).json()) as {
+            status: string;
+          }
+        ).status === 'completed',
       'the report to complete',
     );
 
@@ -179,7 +194,7 @@ describe('npm start (scripts/start-demo.js)', () => {
     running.push(demo);
     try {
       const file = await waitUntil(
-        async () =>
+        () =>
           /made up an admin token: it is in (\S+) \(/.exec(demo.output())?.[1],
         'the token file in the log',
       );

@@ -1,7 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DEMO_JOBS_OPTIONS } from '../src/app.module';
-import { startDemoApp, testRedisUrl, type DemoApp } from './support/demo-app';
+import {
+  enqueued,
+  startDemoApp,
+  testRedisUrl,
+  type DemoApp,
+} from './support/demo-app';
 import { waitFor } from '../libs/jobs/test/support/test-app';
 import { spawnCaptured } from '../libs/jobs/test/support/processes';
 
@@ -57,17 +62,17 @@ describe('npm run worker (the demo as a worker-only process)', () => {
         .post('/jobs/backup')
         .send({ deviceId: 7 })
         .expect(202);
-      expect(backup.body.queue).toBe('high_priority');
+      expect(enqueued(backup).queue).toBe('high_priority');
       await waitUntil(
         async () =>
-          (await api.jobs.get(backup.body.id))?.status === 'completed',
+          (await api.jobs.get(enqueued(backup).id))?.status === 'completed',
       );
       // Nobody serves low_priority in this set-up, and the API says so.
       const discovery = await api.http
         .post('/jobs/discovery')
         .send({ subnet: '10.0.0.0/24', seconds: 1 })
         .expect(202);
-      expect(discovery.body.warning).toMatch(/low_priority/);
+      expect(enqueued(discovery).warning).toMatch(/low_priority/);
       expect(await api.jobs.queuesWithoutWorkers()).toEqual(['low_priority']);
     } finally {
       worker.child.kill('SIGTERM');
@@ -102,9 +107,9 @@ describe('npm run worker (the demo as a worker-only process)', () => {
         .send({ kind: 'inventory', failAttempts: 0 })
         .expect(202);
       expect(report.body).toMatchObject({ queue: 'reports' });
-      expect(report.body.warning).toBeUndefined();
+      expect(enqueued(report).warning).toBeUndefined();
       const done = await waitUntil(async () => {
-        const info = await reader.jobs.get(report.body.id);
+        const info = await reader.jobs.get(enqueued(report).id);
         return info?.status === 'completed' ? info : null;
       });
       expect(done.result).toMatchObject({ kind: 'inventory', rows: 8 });

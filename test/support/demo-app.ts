@@ -3,7 +3,10 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { JobService, type JobInfo, type JobsModuleOptions } from 'nestjs-jobs';
+import type { Server } from 'node:http';
 import { AppModule, DEMO_JOBS_OPTIONS } from '../../src/app.module';
+import type { EnqueuedJob } from '../../src/http/jobs.controller';
+import { bodyOf, type ErrorBody } from '../../libs/jobs/test/support/http-app';
 import {
   countJobs,
   deleteKeys,
@@ -21,6 +24,15 @@ const IN_PROCESS_QUEUES = Object.fromEntries(
     typeof config === 'number' ? config : { ...config, processes: undefined },
   ]),
 );
+
+export { bodyOf, type ErrorBody };
+
+/** POST /jobs/:name's answer. */
+export const enqueued = (res: { body: unknown }) => bodyOf<EnqueuedJob>(res);
+
+/** The message of an error answer. */
+export const errorMessage = (res: { body: unknown }) =>
+  bodyOf<ErrorBody>(res).message;
 
 /** The private Redis that jest's globalSetup started (the library tests' helper, under the name the e2e tests use). */
 export const testRedisUrl = redisUrl;
@@ -56,7 +68,7 @@ export async function startDemoApp(
   let closed = false;
   return {
     app,
-    http: request(app.getHttpServer()),
+    http: request(app.getHttpServer() as Server),
     jobs,
     prefix,
     countJobs: () => countJobs({ app, jobs }),

@@ -7,7 +7,12 @@ import {
 } from 'nestjs-jobs';
 import { JobsAdminAuth } from '../src/admin/jobs-admin-auth';
 import { redisUrl } from './support/test-app';
-import { createHttpApp, type HttpTestApp } from './support/http-app';
+import {
+  bodyOf,
+  createHttpApp,
+  type ErrorBody,
+  type HttpTestApp,
+} from './support/http-app';
 import { MonitoringHandlers } from './support/monitoring-handlers';
 
 // Issue 12, items 6 and 10: the admin API takes the bearer token only (no Basic, cookie or query
@@ -109,7 +114,7 @@ describe('JobsAdminModule security (REST, real Redis)', () => {
     ];
     for (const attempt of refused) {
       const res = await attempt;
-      expect([res.status, res.body.message]).toEqual([
+      expect([res.status, bodyOf<ErrorBody>(res).message]).toEqual([
         415,
         expect.stringMatching(/application\/json/),
       ]);

@@ -1,11 +1,23 @@
 import request from 'supertest';
 import { JobsAdminModule, JobsConfigurationError } from 'nestjs-jobs';
 import { waitFor } from './support/test-app';
-import { createHttpApp, type HttpTestApp } from './support/http-app';
+import {
+  bodyOf,
+  createHttpApp,
+  type ErrorBody,
+  type HttpTestApp,
+} from './support/http-app';
 import { MonitoringHandlers } from './support/monitoring-handlers';
 
 const TOKEN = 's3cret-admin-token-for-tests';
 const BASE = '/ops/jobs';
+
+/** GET /queues/:queue/jobs, as JSON. */
+interface JobPageBody {
+  total: number;
+  jobs: Array<{ id: string; finishedAt: string }>;
+}
+const message = (res: { body: unknown }) => bodyOf<ErrorBody>(res).message;
 
 describe('JobsAdminModule (REST, real Redis)', () => {
   let t: HttpTestApp;
@@ -41,7 +53,7 @@ describe('JobsAdminModule (REST, real Redis)', () => {
   });
 
   describe('authentication', () => {
-    const routes: Array<[string, string]> = [
+    const routes: Array<['get' | 'post', string]> = [
       ['get', '/queues'],
       ['get', '/queues/idle'],
       ['get', '/queues/idle/jobs?status=waiting'],
@@ -57,22 +69,22 @@ describe('JobsAdminModule (REST, real Redis)', () => {
       const job = await t.jobs.enqueue({ name: 'ok' }, 'idle');
       for (const [method, path] of routes) {
         const url = `${BASE}${path.replace('JOB', job.id)}`;
-        const none = await (api() as any)[method](url);
+        const none = await api()[method](url);
         expect([method, path, none.status]).toEqual([method, path, 401]);
         expect(none.headers['www-authenticate']).toBe('Bearer');
-        expect(none.body.message).toMatch(/Authorization: Bearer/);
-        const basic = await (api() as any)
+        expect(message(none)).toMatch(/Authorization: Bearer/);
+        const basic = await api()
           [method](url)
           .set(
             'Authorization',
             `Basic ${Buffer.from(`a:${TOKEN}`).toString('base64')}`,
           );
         expect([path, basic.status]).toEqual([path, 401]);
-        const wrong = await (api() as any)
+        const wrong = await api()
           [method](url)
           .set('Authorization', `Bearer ${TOKEN}x`);
         expect([path, wrong.status]).toEqual([path, 403]);
-        expect(wrong.body.message).toMatch(/not the admin token/);
+        expect(message(wrong)).toMatch(/not the admin token/);
       }
       // Neither the pause nor the cancel went through.
       expect(await statusOf(job.id)).toBe('waiting');
@@ -97,11 +109,8 @@ describe('JobsAdminModule (REST, real Redis)', () => {
   it('lists every queue with its stats, and one queue alone', async () => {
     await t.jobs.enqueue({ name: 'ok' }, 'idle');
     const all = await get('/queues').expect(200);
-    expect(all.body.queues.map((q: { queue: string }) => q.queue)).toEqual([
-      'default',
-      'fast',
-      'idle',
-    ]);
+    const { queues } = bodyOf<{ queues: Array<{ queue: string }> }>(all);
+    expect(queues.map((q) => q.queue)).toEqual(['default', 'fast', 'idle']);
     const idle = await get('/queues/idle').expect(200);
     expect(idle.body).toMatchObject({
       queue: 'idle',
@@ -131,8 +140,8 @@ describe('JobsAdminModule (REST, real Redis)', () => {
       pageSize: 2,
       total: 5,
     });
-    expect(page1.body.jobs).toHaveLength(2);
-    expect(page1.body.jobs[0]).toMatchObject({
+    expect(bodyOf<JobPageBody>(page1).jobs).toHaveLength(2);
+    expect(bodyOf<JobPageBody>(page1).jobs[0]).toMatchObject({
       name: 'boom',
       status: 'failed',
       error: 'boom on purpose',
@@ -141,15 +150,13 @@ describe('JobsAdminModule (REST, real Redis)', () => {
     const page3 = await get(
       '/queues/fast/jobs?status=failed&page=3&pageSize=2',
     ).expect(200);
-    expect(page3.body.jobs).toHaveLength(1);
-    const all = await get(
-      '/queues/fast/jobs?status=failed&pageSize=100',
-    ).expect(200);
-    const ids = all.body.jobs.map((j: { id: string }) => j.id);
-    expect(new Set(ids)).toEqual(new Set(refs.map((r) => r.id)));
-    const finished = all.body.jobs.map((j: { finishedAt: string }) =>
-      Date.parse(j.finishedAt),
+    expect(bodyOf<JobPageBody>(page3).jobs).toHaveLength(1);
+    const all = bodyOf<JobPageBody>(
+      await get('/queues/fast/jobs?status=failed&pageSize=100').expect(200),
     );
+    const ids = all.jobs.map((j) => j.id);
+    expect(new Set(ids)).toEqual(new Set(refs.map((r) => r.id)));
+    const finished = all.jobs.map((j) => Date.parse(j.finishedAt));
     expect(finished).toEqual([...finished].sort((a, b) => b - a));
     expect(
       (await get('/queues/fast/jobs?status=completed').expect(200)).body,
@@ -163,14 +170,14 @@ describe('JobsAdminModule (REST, real Redis)', () => {
       { name: 'ok', options: { priority: 1 } },
       'idle',
     );
-    const pages = [];
+    const pages: JobPageBody[] = [];
     for (const page of [1, 2, 3])
       pages.push(
-        (
+        bodyOf<JobPageBody>(
           await get(
             `/queues/idle/jobs?status=waiting&page=${page}&pageSize=1`,
-          ).expect(200)
-        ).body,
+          ).expect(200),
+        ),
       );
     expect(pages.map((p) => p.total)).toEqual([3, 3, 3]);
     expect(pages.map((p) => p.jobs[0].id)).toEqual([
@@ -197,7 +204,7 @@ describe('JobsAdminModule (REST, real Redis)', () => {
       logs: ['holding'],
     });
     const missing = await get('/jobs/no-such-job').expect(404);
-    expect(missing.body.message).toMatch(
+    expect(message(missing)).toMatch(
       /No queue holds a job with id "no-such-job"/,
     );
   });
@@ -230,7 +237,7 @@ describe('JobsAdminModule (REST, real Redis)', () => {
 
     const waiting = await t.jobs.enqueue({ name: 'ok' }, 'idle');
     const conflict = await post(`/jobs/${waiting.id}/retry`).expect(409);
-    expect(conflict.body.message).toMatch(/is not failed/);
+    expect(message(conflict)).toMatch(/is not failed/);
     expect(await statusOf(waiting.id)).toBe('waiting');
     await post('/jobs/no-such-job/retry').expect(404);
   });
@@ -263,7 +270,7 @@ describe('JobsAdminModule (REST, real Redis)', () => {
     expect(ended.error).toMatch(/operator said so/);
 
     const conflict = await post(`/jobs/${held.id}/cancel`).expect(409);
-    expect(conflict.body.message).toMatch(/already finished/);
+    expect(message(conflict)).toMatch(/already finished/);
     await post('/jobs/no-such-job/cancel').expect(404);
   });
 
@@ -273,7 +280,9 @@ describe('JobsAdminModule (REST, real Redis)', () => {
       paused: true,
     });
     const job = await t.jobs.enqueue({ name: 'ok' }, 'fast');
-    expect((await get('/queues/fast').expect(200)).body.paused).toBe(true);
+    expect(
+      bodyOf<{ paused: boolean }>(await get('/queues/fast').expect(200)).paused,
+    ).toBe(true);
     // Paused: the worker leaves it waiting (generous wait, the job would normally finish in ms).
     await new Promise((r) => setTimeout(r, 300));
     expect(await statusOf(job.id)).toBe('waiting');
@@ -289,16 +298,18 @@ describe('JobsAdminModule (REST, real Redis)', () => {
   });
 
   it('lists live worker processes with their queues', async () => {
-    const res = await waitFor(
+    const { workers } = await waitFor(
       async () => {
-        const r = await get('/workers').expect(200);
-        return r.body.workers.length > 0 ? r : null;
+        const r = bodyOf<{ workers: unknown[] }>(
+          await get('/workers').expect(200),
+        );
+        return r.workers.length > 0 ? r : null;
       },
       10_000,
       'the heartbeat',
     );
-    expect(res.body.workers).toHaveLength(1);
-    expect(res.body.workers[0]).toMatchObject({
+    expect(workers).toHaveLength(1);
+    expect(workers[0]).toMatchObject({
       pid: process.pid,
       queues: ['default', 'fast'],
       concurrency: { default: 1, fast: 2 },
@@ -335,9 +346,9 @@ describe('JobsAdminModule (REST, real Redis)', () => {
       ['/queues/nope', /Queue "nope" is not configured/],
       ['/queues/a%20b', /queue must be a queue name/],
       ['/jobs/a:b', /id must be a job id/],
-    ])('GET %s', async (path, message) => {
+    ])('GET %s', async (path, expected) => {
       const res = await get(path).expect(400);
-      expect(text(res.body.message)).toMatch(message);
+      expect(text(message(res))).toMatch(expected);
     });
 
     it('rejects bad pause, resume, retry and cancel requests without touching any job or queue', async () => {
@@ -354,10 +365,10 @@ describe('JobsAdminModule (REST, real Redis)', () => {
         ],
         [`/jobs/${job.id}/cancel`, { reason: 42 }, /reason must be a string/],
       ];
-      for (const [path, body, message] of cases) {
+      for (const [path, body, expected] of cases) {
         const res = await post(path, body);
         expect([path, res.status]).toEqual([path, 400]);
-        expect(text(res.body.message)).toMatch(message);
+        expect(text(message(res))).toMatch(expected);
       }
       expect(await statusOf(job.id)).toBe('waiting');
       expect((await t.jobs.stats()).map((s) => s.paused)).toEqual([

@@ -26,7 +26,7 @@ describe('cancelling', () => {
     const t = await createJobsApp({ workers: false }, [Handlers]);
     try {
       const ref = await t.jobs.enqueue({ name: 'quick' });
-      await expect(t.jobs.cancel(ref.id, 42 as any)).rejects.toThrow(
+      await expect(t.jobs.cancel(ref.id, 42 as never)).rejects.toThrow(
         'cancel() takes an optional reason string, got 42.',
       );
       expect((await t.jobs.get(ref.id))?.status).toBe('waiting');

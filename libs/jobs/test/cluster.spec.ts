@@ -11,7 +11,6 @@ import {
 } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { Producer } from './support/producer';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import {
   startPrivateCluster,
   type PrivateCluster,

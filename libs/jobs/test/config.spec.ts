@@ -63,11 +63,12 @@ describe('JobsModule start-up', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         JobsModule.forRootAsync({
-          useFactory: async () => ({
-            connection: redisUrl(),
-            prefix: uniquePrefix(),
-            queues: { high_priority: 3 },
-          }),
+          useFactory: () =>
+            Promise.resolve({
+              connection: redisUrl(),
+              prefix: uniquePrefix(),
+              queues: { high_priority: 3 },
+            }),
           queueNames: ['high_priority'],
         }),
       ],

@@ -203,15 +203,15 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
   it('JobValidationError names each field that fails the payload class', async () => {
     const attempt = t.jobs.enqueue({
       name: 'backup',
-      data: { deviceId: 0, target: { host: 5 }, extra: true } as any,
+      data: { deviceId: 0, target: { host: 5 }, extra: true },
     });
     await expect(attempt).rejects.toThrow(JobValidationError);
     const error = (await t.jobs
       .enqueue({
         name: 'backup',
-        data: { deviceId: 0, target: { host: 5 }, extra: true } as any,
+        data: { deviceId: 0, target: { host: 5 }, extra: true },
       })
-      .catch((e) => e)) as JobValidationError;
+      .catch((e: unknown) => e)) as JobValidationError;
     expect(error.message).toMatch(/^Job "backup" has invalid data: /);
     expect(error.problems).toEqual(
       expect.arrayContaining([
@@ -224,18 +224,18 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
   });
 
   it('JobValidationError when a payload class gets no object at all', async () => {
-    await expect(t.jobs.enqueue({ name: 'backup' } as any)).rejects.toThrow(
+    await expect(t.jobs.enqueue({ name: 'backup' })).rejects.toThrow(
       /deviceId must be an integer number/,
     );
     await expect(
-      t.jobs.enqueue({ name: 'backup', data: [1, 2] } as any),
+      t.jobs.enqueue({ name: 'backup', data: [1, 2] }),
     ).rejects.toThrow(
       /data must be an object matching BackupPayload, got an array/,
     );
     await expectNothingEnqueued();
   });
 
-  const cyclic: any = { a: 1 };
+  const cyclic: Record<string, unknown> = { a: 1 };
   cyclic.self = cyclic;
   it.each([
     ['a function', { cb: () => 1 }, /data\.cb is a function/],
@@ -294,13 +294,13 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
     ],
   ])('JobValidationError for bad options %j', async (options, message) => {
     await expect(
-      t.jobs.enqueue({ name: 'anything', options: options as any }),
+      t.jobs.enqueue({ name: 'anything', options: options as never }),
     ).rejects.toThrow(message);
     await expectNothingEnqueued();
   });
 
   it('JobValidationError for a request that is not { name }', async () => {
-    await expect(t.jobs.enqueue(undefined as any)).rejects.toThrow(
+    await expect(t.jobs.enqueue(undefined as never)).rejects.toThrow(
       /enqueue\(\) takes \{ name, data\?, options\? \}/,
     );
     await expect(t.jobs.enqueue({ name: '' })).rejects.toThrow(

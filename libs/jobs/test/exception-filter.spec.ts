@@ -19,7 +19,7 @@ import {
   JobsExceptionFilter,
   JobsModule,
 } from 'nestjs-jobs';
-import { createHttpApp, type HttpTestApp } from './support/http-app';
+import { createHttpApp, portOf, type HttpTestApp } from './support/http-app';
 import { countJobs, uniquePrefix } from './support/test-app';
 
 class FilterBackupPayload {
@@ -157,9 +157,7 @@ describe('JobsExceptionFilter on a user controller', () => {
     });
     await app.listen(0, '127.0.0.1');
     try {
-      const { port: httpPort } = app
-        .getHttpServer()
-        .address() as net.AddressInfo;
+      const httpPort = portOf(app);
       const started = Date.now();
       const res = await post(`http://127.0.0.1:${httpPort}/devices/7/backup`);
       expect(res.status).toBe(503);

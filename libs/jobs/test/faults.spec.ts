@@ -6,13 +6,11 @@ import {
   JobHandler,
   JobsModule,
   JobService,
-  type JobContext,
   type JobsModuleOptions,
 } from 'nestjs-jobs';
 import { sleep, uniquePrefix, waitFor } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { SHUTDOWN_MARGIN_MS } from '../src/utils/shutdown-deadline';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import {
   startPrivateRedis,
   type PrivateRedis,
@@ -64,9 +62,9 @@ function seededRandom(): {
 /** Keeps what the library logs, to assert that the logs say what happened. */
 class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
-  log = (m: unknown) => void this.lines.push(`LOG ${m}`);
-  warn = (m: unknown) => void this.lines.push(`WARN ${m}`);
-  error = (m: unknown) => void this.lines.push(`ERROR ${m}`);
+  log = (m: unknown) => void this.lines.push(`LOG ${String(m)}`);
+  warn = (m: unknown) => void this.lines.push(`WARN ${String(m)}`);
+  error = (m: unknown) => void this.lines.push(`ERROR ${String(m)}`);
   debug = () => undefined;
   verbose = () => undefined;
   text = () => this.lines.join('\n');
@@ -146,7 +144,7 @@ jest.setTimeout(240_000);
 
 describe('faults', () => {
   const workers: WorkerProcess[] = [];
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Array<() => Promise<unknown> | void> = [];
   const spawn = (env: Record<string, string>, args: string[] = []) => {
     const w = spawnWorker(
       args,
@@ -175,13 +173,15 @@ describe('faults', () => {
   /** A plain client on `redis` for reading what the fixture records, disconnected after the test. */
   const probeOn = (redis: PrivateRedis, options: RedisOptions = {}) => {
     const probe = new Redis(redis.url, options);
-    cleanups.push(async () => probe.disconnect());
+    cleanups.push(() => probe.disconnect());
     return probe;
   };
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => kill(w)));
     for (const cleanup of cleanups.splice(0).reverse())
-      await cleanup().catch(() => undefined);
+      await Promise.resolve()
+        .then(cleanup)
+        .catch(() => undefined);
   });
 
   it('SIGTERM while Redis is down: the worker exits within shutdownGraceMs + margin, and the job it left is completed after', async () => {
@@ -226,7 +226,7 @@ describe('faults', () => {
     );
     let redis = await startRedis();
     cleanups.push(() => redis.stop());
-    const { prefix, jobs, env } = await producerOn(redis);
+    const { jobs, env } = await producerOn(redis);
     const [a, b] = [spawn(env), spawn(env)];
     await Promise.all([a.ready, b.ready]);
     const ids: string[] = [];
@@ -283,7 +283,7 @@ describe('faults', () => {
     @Injectable()
     class SlowJobs {
       @JobHandler('slow')
-      async slow(_data: unknown, _ctx: JobContext) {
+      async slow() {
         await gate;
         return 'done';
       }
@@ -318,7 +318,7 @@ describe('faults', () => {
       () => /Missing key for job/.test(logger.text()),
       10_000,
       'the moveToFinished error to be logged',
-    ).catch((e) => {
+    ).catch((e: Error) => {
       throw new Error(`${e.message}\n${logger.text()}`);
     });
     const line = logger.lines.find((l) => l.includes('Missing key for job'))!;

@@ -1,7 +1,12 @@
 import request from 'supertest';
 import { JobsHealthIndicator, JobsHealthModule } from 'nestjs-jobs/health';
 import { JobsWorkerManager } from '../src/workers/jobs-worker.manager';
-import { createHttpApp, type HttpTestApp } from './support/http-app';
+import {
+  bodyOf,
+  createHttpApp,
+  type HealthBody,
+  type HttpTestApp,
+} from './support/http-app';
 import { MonitoringHandlers } from './support/monitoring-handlers';
 
 describe('JobsHealthIndicator (terminus)', () => {
@@ -23,15 +28,17 @@ describe('JobsHealthIndicator (terminus)', () => {
         providers: [MonitoringHandlers],
       },
     );
-    const res = await request(t.url).get('/health').expect(200);
-    expect(res.body.status).toBe('ok');
-    expect(res.body.info.jobs).toMatchObject({
+    const body = bodyOf<HealthBody>(
+      await request(t.url).get('/health').expect(200),
+    );
+    expect(body.status).toBe('ok');
+    expect(body.info?.jobs).toMatchObject({
       status: 'up',
       redis: { status: 'up' },
       workers: { default: 'up', fast: 'up' },
     });
     // `idle` is not served here, so it is not this process's to check.
-    expect(res.body.info.jobs.workers).not.toHaveProperty('idle');
+    expect(body.info?.jobs?.workers).not.toHaveProperty('idle');
   });
 
   it('is down, naming the queue, when a served queue has no running worker', async () => {
@@ -44,14 +51,16 @@ describe('JobsHealthIndicator (terminus)', () => {
     );
     // Stops this process's workers, as a crashed pool would leave it.
     await t.app.get(JobsWorkerManager).onModuleDestroy();
-    const res = await request(t.url).get('/health').expect(503);
-    expect(res.body.status).toBe('error');
-    expect(res.body.error.jobs).toMatchObject({
+    const body = bodyOf<HealthBody>(
+      await request(t.url).get('/health').expect(503),
+    );
+    expect(body.status).toBe('error');
+    expect(body.error?.jobs).toMatchObject({
       status: 'down',
       redis: { status: 'up' },
       workers: { default: 'down', fast: 'down' },
     });
-    expect(res.body.error.jobs.message).toMatch(
+    expect(body.error?.jobs?.message).toMatch(
       /no running worker for queue\(s\) default, fast/,
     );
   });
@@ -72,10 +81,12 @@ describe('JobsHealthIndicator (terminus)', () => {
       },
     );
     const started = Date.now();
-    const res = await request(t.url).get('/health').expect(503);
+    const body = bodyOf<HealthBody>(
+      await request(t.url).get('/health').expect(503),
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(res.body.error.jobs.redis.status).toBe('down');
-    expect(res.body.error.jobs.message).toMatch(
+    expect(body.error?.jobs?.redis.status).toBe('down');
+    expect(body.error?.jobs?.message).toMatch(
       /Redis did not answer PING within 300 ms/,
     );
     const direct = await t.app

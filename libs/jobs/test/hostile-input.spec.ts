@@ -25,7 +25,12 @@ import {
   waitFor,
   type JobsTestApp,
 } from './support/test-app';
-import { createHttpApp, type HttpTestApp } from './support/http-app';
+import {
+  bodyOf,
+  createHttpApp,
+  type ErrorBody,
+  type HttpTestApp,
+} from './support/http-app';
 import { MonitoringHandlers } from './support/monitoring-handlers';
 
 /** BullMQ's key names under a queue (bullmq QueueKeys), written out here rather than imported. */
@@ -316,7 +321,7 @@ describe('admin API: ids and numbers it cannot take (real Redis)', () => {
   it('answers 400 naming the limit for an over-long id', async () => {
     const res = await get(`/jobs/${'x'.repeat(1025)}`);
     expect(res.status).toBe(400);
-    expect(JSON.stringify(res.body.message)).toMatch(
+    expect(JSON.stringify(bodyOf<ErrorBody>(res).message)).toMatch(
       /id must be shorter than or equal to 1024 characters/,
     );
   });
@@ -342,7 +347,7 @@ describe('admin API: ids and numbers it cannot take (real Redis)', () => {
   ])('answers 400 with a reason to ?%s, never 500', async (query, reason) => {
     const res = await get(`/queues/default/jobs?status=waiting&${query}`);
     expect([query, res.status]).toEqual([query, 400]);
-    expect(JSON.stringify(res.body.message)).toMatch(reason);
+    expect(JSON.stringify(bodyOf<ErrorBody>(res).message)).toMatch(reason);
   });
 
   it('serves the last allowed page (empty) rather than failing', async () => {
@@ -521,10 +526,10 @@ describe('upper bounds on numeric options (real Redis)', () => {
     async (options, message) => {
       const [keys, jobs] = [await countKeys(t.prefix), await countJobs(t)];
       await expect(
-        t.jobs.enqueue({ name: 'anything', options: options as any }),
+        t.jobs.enqueue({ name: 'anything', options }),
       ).rejects.toThrow(JobValidationError);
       await expect(
-        t.jobs.enqueue({ name: 'anything', options: options as any }),
+        t.jobs.enqueue({ name: 'anything', options }),
       ).rejects.toThrow(message);
       expect(await countJobs(t)).toBe(jobs);
       expect(await countKeys(t.prefix)).toBe(keys);

@@ -158,7 +158,7 @@ describe('JobsMetricsModule (Prometheus, real Redis)', () => {
     expect(sample(res.text, 'app_jobs_queue_paused{queue="default"}')).toBe(0);
     await request(t.url).get('/metrics').expect(404);
     expect(
-      await registry.getSingleMetric('app_jobs_jobs_completed_total'),
+      registry.getSingleMetric('app_jobs_jobs_completed_total'),
     ).toBeDefined();
   });
 

@@ -31,6 +31,7 @@ import {
 } from 'nestjs-jobs/health';
 import { JobsAdminService } from '../src/admin/jobs-admin.service';
 import { deleteKeys, redisUrl, uniquePrefix } from './support/test-app';
+import { bodyOf, portOf, type HealthBody } from './support/http-app';
 
 const TOKEN = 'module-options-admin-token';
 const PREFIX = Symbol('PREFIX');
@@ -61,9 +62,9 @@ class Settings
     this.calls.push('admin');
     return { token: TOKEN };
   }
-  async createJobsMetricsOptions(): Promise<JobsMetricsOptions> {
+  createJobsMetricsOptions(): Promise<JobsMetricsOptions> {
     this.calls.push('metrics');
-    return { prefix: 'settings_' };
+    return Promise.resolve({ prefix: 'settings_' });
   }
   createJobsHealthOptions(): JobsHealthOptions {
     this.calls.push('health');
@@ -84,9 +85,8 @@ class SettingsModule {
 
 @Injectable()
 class ShortToken implements JobsAdminOptionsFactory {
-  createJobsAdminOptions = async (): Promise<JobsAdminOptions> => ({
-    token: 'too-short',
-  });
+  createJobsAdminOptions = (): Promise<JobsAdminOptions> =>
+    Promise.resolve({ token: 'too-short' });
 }
 
 @Injectable()
@@ -111,10 +111,9 @@ async function listen(
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
   return {
     app,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${portOf(app)}`,
     close: async () => {
       await app.close();
       await deleteKeys(prefix);
@@ -162,7 +161,7 @@ async function expectConfiguredBySettings(
   await request(t.url).get('/metrics').expect(404);
 
   const health = await request(t.url).get('/ops/health').expect(200);
-  expect(health.body.info.jobs).toMatchObject({
+  expect(bodyOf<HealthBody>(health).info?.jobs).toMatchObject({
     status: 'up',
     redis: { status: 'up' },
   });
@@ -254,9 +253,8 @@ describe('module options: forRootAsync / registerAsync with useFactory, useClass
         JobsMetricsModule.registerAsync({
           imports: [settings],
           inject: [PREFIX],
-          useFactory: async (p: string) => ({
-            prefix: `${p.replace(/-/g, '_')}_`,
-          }),
+          useFactory: (p: string) =>
+            Promise.resolve({ prefix: `${p.replace(/-/g, '_')}_` }),
         }),
         JobsHealthModule.registerAsync({
           path: 'health',
@@ -285,7 +283,7 @@ describe('module options: forRootAsync / registerAsync with useFactory, useClass
     };
     const direct = await bootError([JobsModule.forRoot(bad)]);
     const fromFactory = await bootError([
-      JobsModule.forRootAsync({ useFactory: async () => bad }),
+      JobsModule.forRootAsync({ useFactory: () => Promise.resolve(bad) }),
     ]);
     expect(direct).toBeInstanceOf(JobsConfigurationError);
     expect(fromFactory).toBeInstanceOf(JobsConfigurationError);

@@ -95,7 +95,7 @@ describe('payload safety (real Redis)', () => {
     it('refuses deep data at the worker (stored by another tool) with JobValidationError, not a stack overflow', () => {
       const validator = new PayloadValidator(resolveJobsConfig({}));
       // As JSON.parse gives it back from Redis: 5,000 levels of `child`.
-      const stored = JSON.parse(
+      const stored: unknown = JSON.parse(
         `${'{"name":"n","child":'.repeat(4_999)}{"name":"leaf"}${'}'.repeat(4_999)}`,
       );
       for (const data of [stored, deepNode(MAX_PAYLOAD_DEPTH + 1)]) {
@@ -112,7 +112,7 @@ describe('payload safety (real Redis)', () => {
   describe('values JSON cannot carry', () => {
     const revoked = Proxy.revocable({}, {});
     revoked.revoke();
-    const sparse = [1, , 3]; // eslint-disable-line no-sparse-arrays
+    const sparse = [1, , 3]; // eslint-disable-line no-sparse-arrays -- a hole on purpose: the case under test
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = { back: cyclic };
     const cases: Array<[string, unknown, RegExp]> = [
@@ -161,11 +161,15 @@ describe('payload safety (real Redis)', () => {
       ],
       [
         'an object pretending to be a Date',
-        { at: Object.create(Date.prototype) },
+        { at: Object.create(Date.prototype) as Date },
         /data\.at is an object whose toJSON\(\) threw/,
       ],
       ['a BigInt', { big: 1n }, /data\.big is a BigInt/],
-      ['a boxed BigInt', { big: Object(1n) }, /data\.big is a BigInt object/],
+      [
+        'a boxed BigInt',
+        { big: Object(1n) as object },
+        /data\.big is a BigInt object/,
+      ],
       [
         'a boxed String',
         { s: new String('abc') },
@@ -228,7 +232,7 @@ describe('payload safety (real Redis)', () => {
     });
 
     it('accepts plain data in odd shapes and reads it back exactly', async () => {
-      const bare = Object.assign(Object.create(null), {
+      const bare = Object.assign(Object.create(null) as object, {
         a: 1,
         b: [null, -0, 1e308, 5e-324],
       });

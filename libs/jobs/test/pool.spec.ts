@@ -166,12 +166,7 @@ describe('processes option', () => {
   ])(
     'refuses processes of %s with a JobsConfigurationError naming the option',
     (_what, q, env, message) => {
-      const attempt = () =>
-        resolveJobsConfig(
-          { queues: q as any },
-          env as NodeJS.ProcessEnv,
-          role(),
-        );
+      const attempt = () => resolveJobsConfig({ queues: q }, env, role());
       expect(attempt).toThrow(JobsConfigurationError);
       expect(attempt).toThrow(message);
     },
@@ -181,10 +176,10 @@ describe('processes option', () => {
     const config = resolveJobsConfig(
       {
         queues: {
-          default: '4' as any,
-          cpu: { concurrency: '2' as any, processes: '3' as any },
+          default: '4' as never,
+          cpu: { concurrency: '2' as never, processes: '3' as never },
         },
-        shutdownGraceMs: '100' as any,
+        shutdownGraceMs: '100' as never,
       },
       {},
       role(),
@@ -196,7 +191,7 @@ describe('processes option', () => {
       config.shutdownGraceMs,
     ]).toEqual([4, 2, 3, 100]);
     expect(() =>
-      resolveJobsConfig({ queues: { default: 'four' as any } }, {}),
+      resolveJobsConfig({ queues: { default: 'four' as never } }, {}),
     ).toThrow(
       'JobsModule option queues.default is invalid: "four". Expected a positive integer.',
     );
@@ -439,7 +434,6 @@ describe('worker process pools (real processes)', () => {
     const urgentPid = live.find((w) => w.queues.includes('urgent'))!.pid;
     expect(cpuPids.size).toBe(2);
     expect(cpuPids.has(urgentPid)).toBe(false);
-    // eslint-disable-next-line no-console
     console.log(
       `urgent wait p99: idle ${idleP99} ms, under a CPU-bound flood ${loadedP99} ms`,
     );
@@ -464,7 +458,6 @@ describe('worker process pools (real processes)', () => {
     };
     const one = await drain(1);
     const two = await drain(2);
-    // eslint-disable-next-line no-console
     console.log(
       `400 CPU-bound jobs of 20 ms: ${one} ms with 1 process, ${two} ms with 2 (${(one / two).toFixed(2)}x)`,
     );

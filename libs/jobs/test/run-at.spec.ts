@@ -56,10 +56,10 @@ describe('scheduled jobs (runAt)', () => {
     'rejects bad options %j and enqueues nothing',
     async (options, message) => {
       await expect(
-        t.jobs.enqueue({ name: 'quick', options: options as any }),
+        t.jobs.enqueue({ name: 'quick', options: options as never }),
       ).rejects.toThrow(JobValidationError);
       await expect(
-        t.jobs.enqueue({ name: 'quick', options: options as any }),
+        t.jobs.enqueue({ name: 'quick', options: options as never }),
       ).rejects.toThrow(message);
       expect(await countJobs(t)).toBe(0);
     },

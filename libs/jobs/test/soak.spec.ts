@@ -4,7 +4,6 @@ import { JobsConnectionError, JobsModule, JobService } from 'nestjs-jobs';
 import { sleep, uniquePrefix, waitFor } from './support/test-app';
 import { kill, spawnWorker, type WorkerProcess } from './support/processes';
 import { Producer } from './support/producer';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import { startPrivateRedis } from '../../../scripts/private-redis';
 
 interface PrivateRedis {
@@ -144,7 +143,7 @@ describe('soak: 2,000 jobs, 3 worker processes, 5 kill -9s and a Redis restart',
         async () => {
           const counts = await probe
             .hgetall(`${prefix}:runs`)
-            .catch(() => ({}) as Record<string, string>);
+            .catch((): Record<string, string> => ({}));
           return Object.keys(counts).length >= TOTAL ? counts : null;
         },
         180_000,

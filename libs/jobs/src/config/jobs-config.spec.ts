@@ -1,5 +1,8 @@
 import { JobsConfigurationError } from '../errors/jobs-configuration.error';
-import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface';
+import type {
+  JobsModuleOptions,
+  QueueConfig,
+} from '../interfaces/jobs-module-options.interface';
 import { resolveJobsConfig } from './jobs-config';
 
 describe('resolveJobsConfig (options are validated once, at start-up)', () => {
@@ -105,7 +108,7 @@ describe('resolveJobsConfig (options are validated once, at start-up)', () => {
     ],
     [
       'an unknown queue setting',
-      { queues: { q: { concurrency: 1, concurency: 2 } as any } },
+      { queues: { q: { concurrency: 1, concurency: 2 } as QueueConfig } },
       {},
       /queues\.q\.concurency is invalid/,
     ],

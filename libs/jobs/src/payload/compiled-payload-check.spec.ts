@@ -100,7 +100,9 @@ function Matches(property: string) {
       validator: {
         validate: (value: unknown, args: ValidationArguments) =>
           value ===
-          (args.object as Record<string, unknown>)[args.constraints[0]],
+          (args.object as Record<string, unknown>)[
+            args.constraints[0] as string
+          ],
       },
     });
 }
@@ -174,7 +176,8 @@ const ODD_VALUES: unknown[] = [
 function variants(valid: Record<string, unknown>): unknown[] {
   const out: unknown[] = [valid, { ...valid, extra: 1 }, null, [], 'text', {}];
   for (const key of Object.keys(valid)) {
-    const { [key]: _removed, ...rest } = valid;
+    const rest = { ...valid };
+    delete rest[key];
     out.push(rest);
     for (const odd of ODD_VALUES) out.push({ ...valid, [key]: odd });
     const inner = valid[key];
@@ -187,7 +190,7 @@ function variants(valid: Record<string, unknown>): unknown[] {
     }
     if (Array.isArray(inner)) {
       for (const odd of ODD_VALUES)
-        out.push({ ...valid, [key]: [...inner, odd] });
+        out.push({ ...valid, [key]: [...(inner as unknown[]), odd] });
     }
   }
   return out;
@@ -281,7 +284,7 @@ describe('compiled payload check', () => {
     [Bare, /no validation decorators/],
     [Keyed, /"items" is declared as a Map or Set/],
   ] as const)('leaves %p to class-validator, saying why', (cls, reason) => {
-    const compiled = compiler.compile(cls as PayloadClass);
+    const compiled = compiler.compile(cls);
     expect(compiled.check).toBeUndefined();
     expect((compiled as { reason: string }).reason).toMatch(reason);
   });
@@ -327,21 +330,17 @@ describe('PayloadValidator with classes on either path', () => {
     const dated = validator.toInstance(
       'dated',
       { at: '2026-11-27T10:00:00.000Z' },
-      Dated as PayloadClass,
+      Dated,
     ) as Dated;
     expect(dated.at).toBeInstanceOf(Date);
     const trimmed = validator.toInstance(
       't',
       { code: '  ab ' },
-      Transformed as PayloadClass,
+      Transformed,
     ) as Transformed;
     expect(trimmed.code).toBe('ab');
     expect(() =>
-      validator.toInstance(
-        't',
-        { code: 'abcdef' },
-        Transformed as PayloadClass,
-      ),
+      validator.toInstance('t', { code: 'abcdef' }, Transformed),
     ).toThrow(/code must be shorter than or equal to 3 characters/);
   });
 

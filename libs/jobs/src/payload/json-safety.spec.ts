@@ -52,6 +52,7 @@ describe('inspectJson', () => {
       'data.list[1]',
       'undefined',
     ],
+    // eslint-disable-next-line no-sparse-arrays -- a hole on purpose: the case under test
     ['a sparse slot', { list: [1, , 3] }, 'data.list[1]', 'undefined'],
     [
       'a Map',
@@ -136,7 +137,7 @@ describe('inspectJson', () => {
   });
 
   it('refuses a "__proto__" key always, and keys named like Object.prototype members only with prototypeKeys', () => {
-    const proto = JSON.parse('{"a":{"__proto__":{"admin":true}}}');
+    const proto: unknown = JSON.parse('{"a":{"__proto__":{"admin":true}}}');
     expect(inspectJson(proto).problem).toMatchObject({
       path: 'data.a.__proto__',
       kind: 'key',
@@ -210,7 +211,7 @@ describe('inspectJson', () => {
     ['escapes and non-ASCII', { s: '"\\\n\u0001é😀', list: ['ü', 'ß'] }],
     [
       'numbers at their longest',
-      { a: -1.2345678901234567e-300, b: Number.MAX_SAFE_INTEGER },
+      { a: -1.2345678901234568e-300, b: Number.MAX_SAFE_INTEGER },
     ],
     ['a Date', { at: new Date(0) }],
   ])(

@@ -10,9 +10,9 @@ import type { RedisClient } from '../redis/redis-client.factory';
 function fakeClient(markers: Record<string, string>) {
   const reads: string[] = [];
   const client = {
-    get: async (key: string) => {
+    get: (key: string) => {
       reads.push(key);
-      return markers[key] ?? null;
+      return Promise.resolve(markers[key] ?? null);
     },
   } as unknown as RedisClient;
   return { client, reads };

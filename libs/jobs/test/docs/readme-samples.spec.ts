@@ -152,7 +152,10 @@ export function checkSample(
   const main = join(dir, 'main.ts');
   writeFileSync(main, code);
 
-  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const read = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
+  const { error } = read;
+  // The JSON as read (`any` in TypeScript's API); parseJsonConfigFileContent checks it.
+  const config: unknown = read.config;
   if (error)
     throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
   const parsed = ts.parseJsonConfigFileContent(

@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteKeys, redisUrl, uniquePrefix } from '../support/test-app';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- build-lib.js is a plain CommonJS script without type declarations
 const { build } = require('../../../../scripts/build-lib.js') as {
-  build(opts: { outDir: string; quiet: boolean }): {
+  build: (opts: { outDir: string; quiet: boolean }) => {
     outDir: string;
     name: string;
     version: string;
@@ -248,7 +248,7 @@ describe('the packed library', () => {
       const installed = (pkg: string) =>
         JSON.parse(
           readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8'),
-        );
+        ) as { version: string };
       expect(installed('@nestjs/core').version).toMatch(
         new RegExp(`^${nest}\\.`),
       );

@@ -77,10 +77,10 @@ const oddLeaf = (): fc.Arbitrary<unknown> =>
       /re/,
       new Error('e'),
     ),
-    fc.constant(null).map(() => Object(2n)),
+    fc.constant(null).map(() => Object(2n) as object),
     fc.constant(null).map(() => new String('boxed')),
     fc.constant(null).map(() => new Uint8Array(3)),
-    fc.constant(null).map(() => Object.create(Date.prototype)),
+    fc.constant(null).map(() => Object.create(Date.prototype) as object),
     fc
       .constantFrom<unknown>(undefined, 1n, NaN, null, 'x', { a: 1 })
       .map((v) => ({ toJSON: () => v })),
@@ -132,12 +132,13 @@ const objectOf = (
       fc.constantFrom('plain', 'null-prototype', 'class'),
     )
     .map(([entries, kind]) => {
-      const out: Record<string, unknown> =
+      const out = (
         kind === 'null-prototype'
           ? Object.create(null)
           : kind === 'class'
             ? new (class Odd {})()
-            : {};
+            : {}
+      ) as Record<string, unknown>;
       for (const [key, v] of entries)
         Object.defineProperty(out, key, {
           value: v,
@@ -216,7 +217,7 @@ export const payload = (): fc.Arbitrary<unknown> => {
           '{"a":{"__proto__":[]}}',
           '{"constructor":{"prototype":{"polluted":1}}}',
         )
-        .map((s) => JSON.parse(s)),
+        .map((s): unknown => JSON.parse(s)),
     },
   );
 };

@@ -1,7 +1,36 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { JobService, JobsModule, type JobsModuleOptions } from 'nestjs-jobs';
 import { deleteKeys, redisUrl, uniquePrefix } from './test-app';
+
+/** A JSON answer's body, as the test expects it to be (supertest types every body `any`). */
+export const bodyOf = <T>(res: { body: unknown }): T => res.body as T;
+
+/** The body of an error answer (Nest's exception filters). */
+export interface ErrorBody {
+  statusCode: number;
+  error?: string;
+  message: string | string[];
+}
+
+/** GET /health as JSON: terminus's answer with the `jobs` indicator under `info` or `error`. */
+export interface HealthBody {
+  status: string;
+  info?: { jobs?: JobsIndicatorBody };
+  error?: { jobs?: JobsIndicatorBody };
+}
+interface JobsIndicatorBody {
+  status: string;
+  message?: string;
+  redis: { status: string };
+  workers?: Record<string, string>;
+}
+
+/** The port a listening app took. */
+export const portOf = (app: INestApplication): number =>
+  ((app.getHttpServer() as Server).address() as AddressInfo).port;
 
 export interface HttpTestApp {
   app: INestApplication;
@@ -28,7 +57,7 @@ export async function createHttpApp(
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
+  const port = portOf(app);
   let closed = false;
   return {
     app,

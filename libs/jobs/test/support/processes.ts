@@ -13,9 +13,9 @@ export interface CapturedProcess {
   /** Resolves with the exit code once its output streams have closed too: all of its output is read. */
   closed: Promise<number | null>;
   /** stdout and stderr as they came. */
-  output(): string;
-  stdout(): string;
-  stderr(): string;
+  output: () => string;
+  stdout: () => string;
+  stderr: () => string;
 }
 
 /**
@@ -34,8 +34,8 @@ export function spawnCaptured(
   let all = '';
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => ((out += d), (all += d)));
-  child.stderr!.on('data', (d) => ((err += d), (all += d)));
+  child.stdout.on('data', (d) => ((out += d), (all += d)));
+  child.stderr.on('data', (d) => ((err += d), (all += d)));
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );

@@ -10,7 +10,10 @@ const FIXTURE = join(__dirname, 'fixtures/typed-jobs.ts');
 
 function compilerOptions(): ts.CompilerOptions {
   const configPath = join(ROOT, 'tsconfig.json');
-  const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const read = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
+  const { error } = read;
+  // The JSON as read (`any` in TypeScript's API); parseJsonConfigFileContent checks it.
+  const config: unknown = read.config;
   if (error)
     throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
   const parsed = ts.parseJsonConfigFileContent(
