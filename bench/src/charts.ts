@@ -221,9 +221,7 @@ export async function renderCharts(
   fs.mkdirSync(dir, { recursive: true });
   for (const [file, spec] of Object.entries(charts)) {
     const view = new vega.View(
-      vega.parse(
-        vl.compile({ background: 'white', ...spec } as TopLevelSpec).spec,
-      ),
+      vega.parse(vl.compile({ background: 'white', ...spec }).spec),
       { renderer: 'none' },
     );
     fs.writeFileSync(path.join(dir, file), await view.toSVG());

@@ -66,8 +66,9 @@ async function startRaw({
 }: ConsumerOptions): Promise<Consumer> {
   const worker = new Worker(
     queue,
-    async () => {
+    () => {
       onJob();
+      return Promise.resolve();
     },
     {
       connection: {
@@ -99,8 +100,9 @@ async function startNestBullmq({
     removeOnFail: KEEP_FAILED,
   })
   class NoopProcessor extends WorkerHost {
-    async process(): Promise<void> {
+    process(): Promise<void> {
       onJob();
+      return Promise.resolve();
     }
   }
   @Module({
@@ -126,8 +128,9 @@ async function startNestjsJobs({
   @Injectable()
   class NoopHandler {
     @JobHandler('noop')
-    async noop(): Promise<void> {
+    noop(): Promise<void> {
       onJob();
+      return Promise.resolve();
     }
   }
   @Module({

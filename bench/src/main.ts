@@ -109,11 +109,13 @@ function parseArgs(argv: string[]): { quick: boolean; only: Scenario[] } {
 }
 
 const version = (pkg: string): string =>
-  JSON.parse(
-    fs.readFileSync(
-      path.join(repoRoot, 'node_modules', pkg, 'package.json'),
-      'utf8',
-    ),
+  (
+    JSON.parse(
+      fs.readFileSync(
+        path.join(repoRoot, 'node_modules', pkg, 'package.json'),
+        'utf8',
+      ),
+    ) as { version: string }
   ).version;
 
 async function machineInfo(redis: PrivateRedis): Promise<MachineInfo> {

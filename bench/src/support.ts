@@ -27,7 +27,7 @@ export interface PrivateRedis {
 export async function startRedis(): Promise<PrivateRedis> {
   // Loaded from the workspace at run time: the bench runs compiled from dist/bench, where the
   // relative path differs. Typed by scripts/private-redis.d.ts.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the path is computed (see above), which an import cannot do
   const { startPrivateRedis } = require(
     path.join(repoRoot, 'scripts', 'private-redis.js'),
   ) as typeof import('../../scripts/private-redis');

@@ -58,7 +58,8 @@ export async function runMemory(
     const done = new Promise<void>((resolve, reject) => {
       child.on('message', (m: { type: string } & MemorySample) => {
         if (m.type === 'sample') {
-          const { type: _type, ...sample } = m;
+          const { jobs, rss, heapUsed, heapTotal, external } = m;
+          const sample = { jobs, rss, heapUsed, heapTotal, external };
           samples.push(sample);
           log(
             `  memory after ${sample.jobs.toLocaleString('en-US')} jobs: RSS ${mb(sample.rss)} MB, heap ${mb(sample.heapUsed)} MB`,

@@ -46,10 +46,12 @@ export async function runScaleout(
   redis: PrivateRedis,
   options: ScaleoutOptions,
 ): Promise<ScaleoutResult> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // Loaded from the workspace at run time, as startRedis loads private-redis.js; typed by
+  // scripts/private-redis-cluster.d.ts.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled bench runs from dist/bench, so the path is computed, which an import cannot do
   const { startPrivateCluster } = require(
     path.join(repoRoot, 'scripts', 'private-redis-cluster.js'),
-  );
+  ) as typeof import('../../../scripts/private-redis-cluster');
   const cluster = await startPrivateCluster({ masters: 3 });
   const cases: ScaleoutCase[] = [];
   try {
