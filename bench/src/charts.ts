@@ -19,10 +19,10 @@ export async function renderCharts(
       title: `Throughput: ${results.throughput.jobs.toLocaleString('en-US')} no-op jobs (median of ${results.throughput.rounds})`,
       data: {
         values: results.throughput.rows.flatMap((row) =>
-          (['raw', 'nestBullmq', 'nestjsJobs'] as const).map((id) => ({
+          CONTENDERS.map(({ id }) => ({
             concurrency: `concurrency ${row.concurrency}`,
             contender: label(id),
-            jobsPerSec: Math.round(row[id]),
+            jobsPerSec: Math.round(row.jobsPerSec[id].median),
           })),
         ),
       },
