@@ -37,7 +37,7 @@ type Scenario = (typeof SCENARIOS)[number];
 const SIZES = {
   full: {
     throughput: { jobs: 20_000, rounds: 5, concurrencies: [1, 8, 50] },
-    enqueue: { jobs: 20_000, rounds: 4, batch: 1_000 },
+    enqueue: { jobs: 25_000, rounds: 5, batch: 1_000, callers: 64 },
     isolation: {
       urgentPerSec: 50,
       seconds: 20,
@@ -60,7 +60,7 @@ const SIZES = {
   },
   quick: {
     throughput: { jobs: 2_000, rounds: 1, concurrencies: [1, 8, 50] },
-    enqueue: { jobs: 2_000, rounds: 2, batch: 500 },
+    enqueue: { jobs: 2_000, rounds: 2, batch: 500, callers: 64 },
     isolation: {
       urgentPerSec: 50,
       seconds: 3,
