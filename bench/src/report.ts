@@ -1,7 +1,7 @@
 import type { ThroughputResult } from './scenarios/throughput';
 import { CONTENDERS } from './contenders';
 import type { Spread } from './support';
-import type { EnqueueResult } from './scenarios/enqueue';
+import type { EnqueueContender, EnqueueResult } from './scenarios/enqueue';
 import type { IsolationResult } from './scenarios/isolation';
 import type { AutoscaleResult } from './scenarios/autoscale';
 import type { ScaleoutResult } from './scenarios/scaleout';
@@ -257,29 +257,37 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
         ]),
       ),
     );
-    const names: Record<keyof EnqueueResult['single']['figures'], string> = {
+    const names: Record<EnqueueContender, string> = {
       raw: 'raw bullmq',
       rawWithIds: 'raw bullmq, UUID jobIds',
       nestjsJobs: 'nestjs-jobs',
       unvalidated: 'nestjs-jobs, no payload class',
+      rawCoalesced: 'raw bullmq, UUID jobIds, coalesced into addBulk',
     };
     parts.push(
       table(
         ['mode', 'contender', 'jobs/s', 'Node CPU µs/job', 'Redis CPU µs/job'],
         modes.flatMap(([mode, m]) =>
-          Object.entries(names).map(([id, name]) => {
-            const f = m.figures[id as keyof typeof names];
+          Object.entries(names).flatMap(([id, name]) => {
+            const f = m.figures[id as EnqueueContender];
+            if (!f) return [];
             return [
-              mode,
-              name,
-              withRange(f.jobsPerSec, n0),
-              withRange(f.nodeUsPerJob, ms1),
-              withRange(f.redisUsPerJob, ms1),
+              [
+                mode,
+                name,
+                withRange(f.jobsPerSec, n0),
+                withRange(f.nodeUsPerJob, ms1),
+                withRange(f.redisUsPerJob, ms1),
+              ],
             ];
           }),
         ),
       ),
     );
+    if (e.concurrent.coalescedOverAdd)
+      parts.push(
+        `Coalescing, tried as a bench contender (bench/src/coalescing-producer.ts): ${e.concurrent.callers} callers whose concurrent adds go out as one \`addBulk\` per turn of the event loop reach ${withRange(e.concurrent.coalescedOverAdd)} of the jobs/s of the same callers each awaiting its own \`queue.add\` (both raw bullmq with UUID ids).`,
+      );
     const v = e.validation;
     parts.push(
       `Validating one payload, CPU only (median of ${e.rounds} slices of ${n0(v.jobs / e.rounds)}): the compiled check ` +

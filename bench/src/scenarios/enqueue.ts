@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { JobHandler, JobsModule, JobService } from 'nestjs-jobs';
 import { bootNest } from '../contenders';
+import { EnqueueCoalescer } from '../coalescing-producer';
 // Internal on purpose: the check is what scenario 2 measures against class-validator.
 import { PayloadCheckCompiler } from '../../../libs/jobs/src/payload/compiled-payload-check';
 import {
@@ -67,7 +68,10 @@ export interface EnqueueMode {
   jobs: number;
   /** How many callers enqueue at once (1: one at a time, each awaited). */
   callers: number;
-  figures: Record<EnqueueContender, EnqueueFigures>;
+  figures: Partial<Record<EnqueueContender, EnqueueFigures>> &
+    Record<Exclude<EnqueueContender, 'rawCoalesced'>, EnqueueFigures>;
+  /** Concurrent callers only: coalesced into addBulk over one add each, both raw with UUID ids. */
+  coalescedOverAdd?: Spread;
   /** nestjs-jobs over raw BullMQ, per round: jobs/s and Node CPU per job. */
   ratio: Spread;
   cpuRatio: Spread;
@@ -81,12 +85,21 @@ export interface EnqueueMode {
 }
 
 export type EnqueueContender =
-  'raw' | 'rawWithIds' | 'nestjsJobs' | 'unvalidated';
+  'raw' | 'rawWithIds' | 'nestjsJobs' | 'unvalidated' | 'rawCoalesced';
 const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = [
   'raw',
   'rawWithIds',
   'nestjsJobs',
   'unvalidated',
+];
+/**
+ * Concurrent callers only: raw bullmq with UUID ids, concurrent adds coalesced into one `addBulk`
+ * per turn of the event loop (bench/src/coalescing-producer.ts). Against rawWithIds, it answers
+ * whether coalescing would pay.
+ */
+const CONCURRENT_CONTENDERS: readonly EnqueueContender[] = [
+  ...ENQUEUE_CONTENDERS,
+  'rawCoalesced',
 ];
 
 /** CPU cost of validating one BackupPayload, without Redis: the compiled check against plainToInstance + validateSync. */
@@ -162,12 +175,20 @@ export async function runEnqueue(
   const nameOf = (c: EnqueueContender) =>
     c === 'unvalidated' ? 'unvalidated' : 'backup';
   /** Adds job `i` as contender `c` would, one job per call. */
+  const coalescer = new EnqueueCoalescer(() => raw);
   const addOne = (c: EnqueueContender, i: number): Promise<unknown> =>
     c === 'raw'
       ? raw.add('backup', backupData(i))
       : c === 'rawWithIds'
         ? raw.add('backup', backupData(i), { jobId: randomUUID() })
-        : jobs.enqueue({ name: nameOf(c), data: backupData(i) });
+        : c === 'rawCoalesced'
+          ? coalescer.add({
+              queue: 'raw',
+              name: 'backup',
+              data: backupData(i),
+              opts: { jobId: randomUUID() },
+            })
+          : jobs.enqueue({ name: nameOf(c), data: backupData(i) });
   const addBatch = (c: EnqueueContender, from: number, n: number) => {
     const data = (k: number) => backupData(from + k);
     if (c === 'raw')
@@ -177,7 +198,7 @@ export async function runEnqueue(
           data: data(k),
         })),
       );
-    if (c === 'rawWithIds')
+    if (c === 'rawWithIds' || c === 'rawCoalesced')
       return raw.addBulk(
         Array.from({ length: n }, (_, k) => ({
           name: 'backup',
@@ -206,13 +227,15 @@ export async function runEnqueue(
   };
   try {
     // Warm-up: JIT, connections, Lua script loading.
-    for (const c of ENQUEUE_CONTENDERS) {
+    for (const c of CONCURRENT_CONTENDERS) {
       for (let i = 0; i < 500; i++) await addOne(c, i);
       await addBatch(c, 0, opts.batch);
     }
     for (const mode of ['single', 'concurrent', 'bulk'] as const) {
+      const contenders =
+        mode === 'concurrent' ? CONCURRENT_CONTENDERS : ENQUEUE_CONTENDERS;
       for (let round = 0; round < opts.rounds; round++) {
-        for (const contender of rotate(ENQUEUE_CONTENDERS, round)) {
+        for (const contender of rotate(contenders, round)) {
           const m = await measureCpu(admin, slice, work(mode, contender));
           samples.push({
             mode,
@@ -237,15 +260,17 @@ export async function runEnqueue(
       samples.filter((x) => x.mode === m && x.contender === c);
     const rate = (x: EnqueueSample) => (x.jobs / x.ms) * 1000;
     const figures = Object.fromEntries(
-      ENQUEUE_CONTENDERS.map((c) => [
-        c,
-        {
-          jobsPerSec: spread(of(c).map(rate)),
-          nodeUsPerJob: spread(of(c).map((x) => x.nodeUsPerJob)),
-          redisUsPerJob: spread(of(c).map((x) => x.redisUsPerJob)),
-        },
-      ]),
-    ) as Record<EnqueueContender, EnqueueFigures>;
+      (m === 'concurrent' ? CONCURRENT_CONTENDERS : ENQUEUE_CONTENDERS).map(
+        (c) => [
+          c,
+          {
+            jobsPerSec: spread(of(c).map(rate)),
+            nodeUsPerJob: spread(of(c).map((x) => x.nodeUsPerJob)),
+            redisUsPerJob: spread(of(c).map((x) => x.redisUsPerJob)),
+          },
+        ],
+      ),
+    ) as EnqueueMode['figures'];
     // Ratios within a round (slices seconds apart) are steadier than ratios of totals on a shared machine.
     const ratio = (
       top: EnqueueContender,
@@ -265,6 +290,9 @@ export async function runEnqueue(
       cpuRatio: ratio('nestjsJobs', 'raw', (x) => x.nodeUsPerJob),
       unvalidatedRatio: ratio('unvalidated', 'raw'),
       overRawWithIds: ratio('nestjsJobs', 'rawWithIds'),
+      ...(m === 'concurrent' && {
+        coalescedOverAdd: ratio('rawCoalesced', 'rawWithIds'),
+      }),
     };
     const f = (v: number) => Math.round(v).toLocaleString('en-US');
     log(
