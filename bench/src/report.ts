@@ -8,6 +8,7 @@ import type { ScaleoutResult } from './scenarios/scaleout';
 import type { MemoryResult } from './scenarios/memory';
 import type { PoolUrgentResult } from './scenarios/pool-urgent';
 import type { PoolCpuResult } from './scenarios/pool-cpu';
+import type { LatencyResult, Spread } from './scenarios/latency';
 import { mb } from './scenarios/memory';
 
 export interface MachineInfo {
@@ -42,6 +43,7 @@ export interface BenchResults {
   scaleout?: ScaleoutResult;
   poolUrgent?: PoolUrgentResult;
   poolCpu?: PoolCpuResult;
+  latency?: LatencyResult;
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
 }
@@ -463,6 +465,7 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
       );
     }
   }
+  if (results.latency) parts.push(...latencyTables(results.latency));
   if (results.targets.length) {
     parts.push(
       results.mode === 'full'
@@ -496,4 +499,62 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
   if (charts.length)
     parts.push(`Charts: ${charts.map((c) => `![${c}](${c})`).join(' ')}`);
   return parts.join('\n\n') + '\n';
+}
+
+function latencyTables(l: LatencyResult): string[] {
+  const o = l.options;
+  const label = (id: string) =>
+    id === 'raw' ? '(a) raw bullmq' : '(c) nestjs-jobs';
+  const phase = (p: string) =>
+    p === 'idle'
+      ? `idle (${o.idlePerSec}/s)`
+      : `${o.loadShare * 100} % load (median ${n0(l.loadedPerSec)}/s)`;
+  const ms = (s: Spread) =>
+    `${s.median.toFixed(2)} [${s.min.toFixed(2)}–${s.max.toFixed(2)}]`;
+  const idleRuns = l.runs.filter((r) => r.phase === 'idle');
+  const behind = idleRuns.reduce((n, r) => n + (r.sentBehindOthers ?? 0), 0);
+  const idleJobs = idleRuns.reduce((n, r) => n + r.jobs, 0);
+  const fellBehind = l.runs.filter((r) => (r.drainMs ?? 0) > 50).length;
+  const burstsOf = (id: string) =>
+    l.bursts
+      .filter((b) => b.contender === id)
+      .map((b) => n0(b.jobsPerSec))
+      .join(', ');
+  const notes = [
+    `Producer and consumer in the bench process, concurrency ${l.concurrency}, the same retention for both. ` +
+      `Saturation, a burst of ${n0(o.burstJobs)} jobs sent as fast as they go, per round: ` +
+      `raw bullmq ${burstsOf('raw')} jobs/s (median ${n0(l.saturation.raw)}), ` +
+      `nestjs-jobs ${burstsOf('nestjsJobs')} (median ${n0(l.saturation.nestjsJobs)}); ` +
+      `CPU time of this process per job in the bursts (median): raw ${l.cpuUsPerJob.raw.toFixed(0)} µs, nestjs-jobs ${l.cpuUsPerJob.nestjsJobs.toFixed(0)} µs. ` +
+      `Each round's loaded phase sends ${o.loadShare * 100} % of that round's raw rate to both for ${o.loadedSeconds} s; ` +
+      `in ${fellBehind} of ${l.runs.length / 2} loaded runs the consumer fell behind (its last job started more than 50 ms after the last send). ` +
+      `Idle phase: ${behind} of ${n0(idleJobs)} jobs were sent while an earlier one had not started yet.`,
+  ];
+  if (l.rows.some((r) => r.minJobs < 1_000))
+    notes.push(
+      'Fewer than 1,000 jobs in a round: the p99.9 is indicative only.',
+    );
+  return [
+    `## Enqueue-to-start latency (ms, median of ${o.rounds} alternating rounds [min–max over rounds])`,
+    table(
+      ['phase', 'contender', 'jobs per round (fewest)', 'p50', 'p99', 'p99.9'],
+      l.rows.map((r) => [
+        phase(r.phase),
+        label(r.contender),
+        n0(r.minJobs),
+        ms(r.p50),
+        ms(r.p99),
+        ms(r.p999),
+      ]),
+    ),
+    table(
+      ['phase', 'c/a p50', 'c/a p99'],
+      l.ratios.map((r) => [
+        phase(r.phase),
+        `${r3(r.p50.median)} [${r3(r.p50.min)}–${r3(r.p50.max)}]`,
+        `${r3(r.p99.median)} [${r3(r.p99.min)}–${r3(r.p99.max)}]`,
+      ]),
+    ),
+    notes.join(' '),
+  ];
 }
