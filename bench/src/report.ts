@@ -8,7 +8,7 @@ import type { ScaleoutResult } from './scenarios/scaleout';
 import type { MemoryResult } from './scenarios/memory';
 import type { PoolUrgentResult } from './scenarios/pool-urgent';
 import type { PoolCpuResult } from './scenarios/pool-cpu';
-import type { LatencyResult, Spread } from './scenarios/latency';
+import type { LatencyResult } from './scenarios/latency';
 import { mb } from './scenarios/memory';
 
 export interface MachineInfo {

@@ -12,7 +12,9 @@ import {
   percentile,
   rotate,
   sleep,
+  spread,
   type PrivateRedis,
+  type Spread,
 } from '../support';
 
 export interface LatencyOptions {
@@ -63,13 +65,6 @@ export interface LatencyBurst {
   round: number;
   jobsPerSec: number;
   cpuUsPerJob: number;
-}
-
-/** Median over rounds, and the range. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
 }
 
 export interface LatencyRow {
@@ -398,12 +393,6 @@ async function loadedPhase(
 }
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
-
-const spread = (values: number[]): Spread => ({
-  median: median(values),
-  min: Math.min(...values),
-  max: Math.max(...values),
-});
 
 /**
  * Enqueue-to-start latency (issue 15, item 4). Raw bullmq (a Worker fed by queue.add) against a
