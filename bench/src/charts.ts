@@ -19,10 +19,10 @@ export async function renderCharts(
       title: `Throughput: ${results.throughput.jobs.toLocaleString('en-US')} no-op jobs (median of ${results.throughput.rounds})`,
       data: {
         values: results.throughput.rows.flatMap((row) =>
-          (['raw', 'nestBullmq', 'nestjsJobs'] as const).map((id) => ({
+          CONTENDERS.map(({ id }) => ({
             concurrency: `concurrency ${row.concurrency}`,
             contender: label(id),
-            jobsPerSec: Math.round(row[id]),
+            jobsPerSec: Math.round(row.jobsPerSec[id].median),
           })),
         ),
       },
@@ -123,48 +123,26 @@ export async function renderCharts(
     charts['enqueue.svg'] = {
       title: `Enqueue cost: ${e.single.jobs.toLocaleString('en-US')} jobs with a validated payload`,
       data: {
-        values: [
-          {
-            mode: 'one at a time',
-            contender: 'queue.add / addBulk (raw)',
-            jobsPerSec: Math.round(e.single.rawPerSec),
-          },
-          {
-            mode: 'one at a time',
-            contender: 'raw with UUID jobIds',
-            jobsPerSec: Math.round(e.single.rawWithIdsPerSec),
-          },
-          {
-            mode: 'one at a time',
-            contender: 'JobService.enqueue / enqueueMany',
-            jobsPerSec: Math.round(e.single.nestjsJobsPerSec),
-          },
-          {
-            mode: 'one at a time',
-            contender: 'same, no payload class',
-            jobsPerSec: Math.round(e.single.unvalidatedPerSec),
-          },
-          {
-            mode: `batches of ${e.bulk.batch}`,
-            contender: 'queue.add / addBulk (raw)',
-            jobsPerSec: Math.round(e.bulk.rawPerSec),
-          },
-          {
-            mode: `batches of ${e.bulk.batch}`,
-            contender: 'raw with UUID jobIds',
-            jobsPerSec: Math.round(e.bulk.rawWithIdsPerSec),
-          },
-          {
-            mode: `batches of ${e.bulk.batch}`,
-            contender: 'JobService.enqueue / enqueueMany',
-            jobsPerSec: Math.round(e.bulk.nestjsJobsPerSec),
-          },
-          {
-            mode: `batches of ${e.bulk.batch}`,
-            contender: 'same, no payload class',
-            jobsPerSec: Math.round(e.bulk.unvalidatedPerSec),
-          },
-        ],
+        values: (
+          [
+            ['one at a time', e.single],
+            [`${e.concurrent.callers} concurrent callers`, e.concurrent],
+            [`batches of ${e.bulk.batch}`, e.bulk],
+          ] as const
+        ).flatMap(([mode, m]) =>
+          (
+            [
+              ['raw', 'queue.add / addBulk (raw)'],
+              ['rawWithIds', 'raw with UUID jobIds'],
+              ['nestjsJobs', 'JobService.enqueue / enqueueMany'],
+              ['unvalidated', 'same, no payload class'],
+            ] as const
+          ).map(([id, contender]) => ({
+            mode,
+            contender,
+            jobsPerSec: Math.round(m.figures[id].jobsPerSec.median),
+          })),
+        ),
       },
       mark: 'bar',
       encoding: {

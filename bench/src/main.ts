@@ -13,6 +13,7 @@ import { runAutoscale } from './scenarios/autoscale';
 import { runScaleout } from './scenarios/scaleout';
 import { runPoolUrgent } from './scenarios/pool-urgent';
 import { runPoolCpu } from './scenarios/pool-cpu';
+import { runLatency } from './scenarios/latency';
 import {
   checkTargets,
   toMarkdown,
@@ -30,6 +31,7 @@ const SCENARIOS = [
   'scaleout',
   'pool-urgent',
   'pool-cpu',
+  'latency',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -37,7 +39,7 @@ type Scenario = (typeof SCENARIOS)[number];
 const SIZES = {
   full: {
     throughput: { jobs: 20_000, rounds: 5, concurrencies: [1, 8, 50] },
-    enqueue: { jobs: 20_000, rounds: 4, batch: 1_000 },
+    enqueue: { jobs: 25_000, rounds: 5, batch: 1_000, callers: 64 },
     isolation: {
       urgentPerSec: 50,
       seconds: 20,
@@ -57,10 +59,20 @@ const SIZES = {
       rounds: 3,
     },
     'pool-cpu': { jobs: 400, jobMs: 20, processes: [1, 2, 4], rounds: 3 },
+    // 1,000 idle jobs a round (for the p99.9) at 100/s, the lowest rate that fits ~3 minutes.
+    latency: {
+      rounds: 5,
+      idleJobs: 1_000,
+      idlePerSec: 100,
+      loadedSeconds: 2,
+      loadShare: 0.5,
+      burstJobs: 3_000,
+      warmUpJobs: 2_000,
+    },
   },
   quick: {
     throughput: { jobs: 2_000, rounds: 1, concurrencies: [1, 8, 50] },
-    enqueue: { jobs: 2_000, rounds: 2, batch: 500 },
+    enqueue: { jobs: 2_000, rounds: 2, batch: 500, callers: 64 },
     isolation: {
       urgentPerSec: 50,
       seconds: 3,
@@ -80,6 +92,15 @@ const SIZES = {
       rounds: 1,
     },
     'pool-cpu': { jobs: 100, jobMs: 20, processes: [1, 2, 4], rounds: 1 },
+    latency: {
+      rounds: 2,
+      idleJobs: 50,
+      idlePerSec: 100,
+      loadedSeconds: 0.5,
+      loadShare: 0.5,
+      burstJobs: 1_000,
+      warmUpJobs: 500,
+    },
   },
 };
 
@@ -182,6 +203,8 @@ async function main(): Promise<number> {
             sizes['pool-cpu'],
             results.machine.cpus,
           );
+        if (scenario === 'latency')
+          results.latency = await runLatency(redis, sizes.latency);
       } catch (error) {
         log(`  ${scenario} failed: ${(error as Error).stack}`);
         results.errors.push({ scenario, message: (error as Error).message });

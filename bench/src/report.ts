@@ -1,11 +1,14 @@
 import type { ThroughputResult } from './scenarios/throughput';
-import type { EnqueueResult } from './scenarios/enqueue';
+import { CONTENDERS } from './contenders';
+import type { Spread } from './support';
+import type { EnqueueContender, EnqueueResult } from './scenarios/enqueue';
 import type { IsolationResult } from './scenarios/isolation';
 import type { AutoscaleResult } from './scenarios/autoscale';
 import type { ScaleoutResult } from './scenarios/scaleout';
 import type { MemoryResult } from './scenarios/memory';
 import type { PoolUrgentResult } from './scenarios/pool-urgent';
 import type { PoolCpuResult } from './scenarios/pool-cpu';
+import type { LatencyResult } from './scenarios/latency';
 import { mb } from './scenarios/memory';
 
 export interface MachineInfo {
@@ -40,6 +43,7 @@ export interface BenchResults {
   scaleout?: ScaleoutResult;
   poolUrgent?: PoolUrgentResult;
   poolCpu?: PoolCpuResult;
+  latency?: LatencyResult;
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
 }
@@ -48,37 +52,60 @@ const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const r3 = (v: number) => v.toFixed(3);
 const ms1 = (v: number) => v.toFixed(1);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+/** A median with its range over the rounds: `0.982 (0.951–1.013)`. */
+const withRange = (s: Spread, format: (v: number) => string = r3) =>
+  `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
 
 /** The issue's targets, checked against `results`. */
 export function checkTargets(results: BenchResults): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const row of results.throughput?.rows ?? []) {
+    const c = row.concurrency;
+    // Issue 15: on defaults, against raw BullMQ with removeOnComplete: true. CPU first: it is the steadier figure.
     out.push({
-      what: `throughput c/a, concurrency ${row.concurrency}`,
-      value: r3(row.cOverA),
-      target: '≥ 0.95',
-      pass: row.cOverA >= 0.95,
+      what: `throughput on defaults, Node CPU/job c/a0, concurrency ${c}`,
+      value: withRange(row.cOverA0.nodeCpu),
+      target: '≤ 1.05',
+      pass: row.cOverA0.nodeCpu.median <= 1.05,
     });
     out.push({
-      what: `throughput c/b, concurrency ${row.concurrency}`,
-      value: r3(row.cOverB),
+      what: `throughput on defaults, jobs/s c/a0, concurrency ${c}`,
+      value: withRange(row.cOverA0.jobsPerSec),
+      target: '≥ 0.95',
+      pass: row.cOverA0.jobsPerSec.median >= 0.95,
+    });
+    out.push({
+      what: `throughput, equal retention, jobs/s c/a, concurrency ${c}`,
+      value: withRange(row.cOverA.jobsPerSec),
+      target: '≥ 0.95',
+      pass: row.cOverA.jobsPerSec.median >= 0.95,
+    });
+    out.push({
+      what: `throughput, equal retention, jobs/s c/b, concurrency ${c}`,
+      value: withRange(row.cOverB.jobsPerSec),
       target: '≥ 1.00',
-      pass: row.cOverB >= 1.0,
+      pass: row.cOverB.jobsPerSec.median >= 1.0,
     });
   }
   const e = results.enqueue;
   if (e) {
     out.push({
-      what: 'enqueue one at a time vs queue.add',
-      value: r3(e.single.ratio),
+      what: 'enqueue one at a time vs queue.add, jobs/s',
+      value: withRange(e.single.ratio),
       target: '≥ 0.85',
-      pass: e.single.ratio >= 0.85,
+      pass: e.single.ratio.median >= 0.85,
     });
     out.push({
-      what: `enqueueMany(${e.bulk.batch}) vs addBulk`,
-      value: r3(e.bulk.ratio),
+      what: `enqueue by ${e.concurrent.callers} concurrent callers vs queue.add, jobs/s`,
+      value: withRange(e.concurrent.ratio),
       target: '≥ 0.95',
-      pass: e.bulk.ratio >= 0.95,
+      pass: e.concurrent.ratio.median >= 0.95,
+    });
+    out.push({
+      what: `enqueueMany(${e.bulk.batch}) vs addBulk, jobs/s`,
+      value: withRange(e.bulk.ratio),
+      target: '≥ 0.95',
+      pass: e.bulk.ratio.median >= 0.95,
     });
   }
   const i = results.isolation;
@@ -152,76 +179,117 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
   const t = results.throughput;
   if (t) {
     parts.push(
-      `## 1. Throughput (${n0(t.jobs)} no-op jobs, median jobs/s of ${t.rounds} alternating rounds; ratios are the median of each round's ratio)`,
+      `## 1. Throughput (${n0(t.jobs)} no-op jobs; ${t.rounds} alternating rounds after a warm-up; medians, with the range over the rounds in brackets)`,
+    );
+    parts.push(
+      'Ratios of (c) nestjs-jobs over each contender, taken within each round. CPU is CPU time per job (`process.cpuUsage` of the consumer process, `INFO cpu` of redis-server): a CPU ratio below 1 means nestjs-jobs spends less. (a0) and (c) each run on their documented defaults; (a) and (b) keep finished jobs like (c) does.',
     );
     parts.push(
       table(
         [
           'concurrency',
-          '(a) raw bullmq',
-          '(b) @nestjs/bullmq',
-          '(c) nestjs-jobs',
-          'c/a',
-          'c/b',
-          'Redis cmds/job a / b / c',
-          'CPU µs/job, Node a / b / c',
-          'CPU µs/job, Redis a / b / c',
+          'on defaults c/a0: Node CPU',
+          'c/a0: jobs/s',
+          'c/a0: Redis CPU',
+          'equal retention c/a: Node CPU',
+          'c/a: jobs/s',
+          'c/b: Node CPU',
+          'c/b: jobs/s',
         ],
         t.rows.map((r) => [
           r.concurrency,
-          n0(r.raw),
-          n0(r.nestBullmq),
-          n0(r.nestjsJobs),
-          r3(r.cOverA),
-          r3(r.cOverB),
-          `${r.redisCallsPerJob.raw.toFixed(1)} / ${r.redisCallsPerJob.nestBullmq.toFixed(1)} / ${r.redisCallsPerJob.nestjsJobs.toFixed(1)}`,
-          `${r.cpuUsPerJob.raw.toFixed(0)} / ${r.cpuUsPerJob.nestBullmq.toFixed(0)} / ${r.cpuUsPerJob.nestjsJobs.toFixed(0)}`,
-          `${r.redisCpuUsPerJob.raw.toFixed(0)} / ${r.redisCpuUsPerJob.nestBullmq.toFixed(0)} / ${r.redisCpuUsPerJob.nestjsJobs.toFixed(0)}`,
+          `**${withRange(r.cOverA0.nodeCpu)}**`,
+          withRange(r.cOverA0.jobsPerSec),
+          withRange(r.cOverA0.redisCpu),
+          withRange(r.cOverA.nodeCpu),
+          withRange(r.cOverA.jobsPerSec),
+          withRange(r.cOverB.nodeCpu),
+          withRange(r.cOverB.jobsPerSec),
         ]),
+      ),
+    );
+    parts.push(
+      table(
+        [
+          'concurrency',
+          'contender',
+          'jobs/s',
+          'Node CPU µs/job',
+          'Redis CPU µs/job',
+          'Redis cmds/job',
+        ],
+        t.rows.flatMap((r) =>
+          CONTENDERS.map(({ id, label }) => [
+            r.concurrency,
+            label,
+            withRange(r.jobsPerSec[id], n0),
+            withRange(r.cpuUsPerJob[id], n0),
+            withRange(r.redisCpuUsPerJob[id], n0),
+            r.redisCallsPerJob[id].toFixed(1),
+          ]),
+        ),
       ),
     );
   }
   const e = results.enqueue;
   if (e) {
     parts.push(
-      `## 2. Enqueue cost (${n0(e.single.jobs)} jobs each, validated payload class, ${e.rounds} alternating rounds)`,
+      `## 2. Enqueue cost (${n0(e.single.jobs)} jobs per contender and mode, validated payload class, ${e.rounds} alternating rounds after a warm-up; medians, with the range over the rounds in brackets)`,
     );
+    const modes = [
+      ['`queue.add` vs `JobService.enqueue`, one at a time', e.single],
+      [`the same, ${e.concurrent.callers} concurrent callers`, e.concurrent],
+      [`\`addBulk\` vs \`enqueueMany\`, batches of ${e.bulk.batch}`, e.bulk],
+    ] as const;
     parts.push(
       table(
         [
           'mode',
-          'raw bullmq (jobs/s)',
-          'nestjs-jobs (jobs/s)',
-          'ratio',
-          'nestjs-jobs, no payload class (jobs/s)',
-          'ratio',
-          'raw bullmq with UUID jobIds (jobs/s)',
-          'nestjs-jobs / that',
+          'nestjs-jobs / raw: jobs/s',
+          'Node CPU',
+          'no payload class / raw: jobs/s',
+          'nestjs-jobs / raw with UUID ids: jobs/s',
         ],
-        [
-          [
-            '`queue.add` vs `JobService.enqueue`, one at a time',
-            n0(e.single.rawPerSec),
-            n0(e.single.nestjsJobsPerSec),
-            r3(e.single.ratio),
-            n0(e.single.unvalidatedPerSec),
-            r3(e.single.unvalidatedRatio),
-            n0(e.single.rawWithIdsPerSec),
-            r3(e.single.overRawWithIds),
-          ],
-          [
-            `\`addBulk\` vs \`enqueueMany\`, batches of ${e.bulk.batch}`,
-            n0(e.bulk.rawPerSec),
-            n0(e.bulk.nestjsJobsPerSec),
-            r3(e.bulk.ratio),
-            n0(e.bulk.unvalidatedPerSec),
-            r3(e.bulk.unvalidatedRatio),
-            n0(e.bulk.rawWithIdsPerSec),
-            r3(e.bulk.overRawWithIds),
-          ],
-        ],
+        modes.map(([mode, m]) => [
+          mode,
+          withRange(m.ratio),
+          withRange(m.cpuRatio),
+          withRange(m.unvalidatedRatio),
+          withRange(m.overRawWithIds),
+        ]),
       ),
     );
+    const names: Record<EnqueueContender, string> = {
+      raw: 'raw bullmq',
+      rawWithIds: 'raw bullmq, UUID jobIds',
+      nestjsJobs: 'nestjs-jobs',
+      unvalidated: 'nestjs-jobs, no payload class',
+      rawCoalesced: 'raw bullmq, UUID jobIds, coalesced into addBulk',
+    };
+    parts.push(
+      table(
+        ['mode', 'contender', 'jobs/s', 'Node CPU µs/job', 'Redis CPU µs/job'],
+        modes.flatMap(([mode, m]) =>
+          Object.entries(names).flatMap(([id, name]) => {
+            const f = m.figures[id as EnqueueContender];
+            if (!f) return [];
+            return [
+              [
+                mode,
+                name,
+                withRange(f.jobsPerSec, n0),
+                withRange(f.nodeUsPerJob, ms1),
+                withRange(f.redisUsPerJob, ms1),
+              ],
+            ];
+          }),
+        ),
+      ),
+    );
+    if (e.concurrent.coalescedOverAdd)
+      parts.push(
+        `Coalescing, tried as a bench contender (bench/src/coalescing-producer.ts): ${e.concurrent.callers} callers whose concurrent adds go out as one \`addBulk\` per turn of the event loop reach ${withRange(e.concurrent.coalescedOverAdd)} of the jobs/s of the same callers each awaiting its own \`queue.add\` (both raw bullmq with UUID ids).`,
+      );
     const v = e.validation;
     parts.push(
       `Validating one payload, CPU only (median of ${e.rounds} slices of ${n0(v.jobs / e.rounds)}): the compiled check ` +
@@ -397,6 +465,7 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
       );
     }
   }
+  if (results.latency) parts.push(...latencyTables(results.latency));
   if (results.targets.length) {
     parts.push(
       results.mode === 'full'
@@ -430,4 +499,62 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
   if (charts.length)
     parts.push(`Charts: ${charts.map((c) => `![${c}](${c})`).join(' ')}`);
   return parts.join('\n\n') + '\n';
+}
+
+function latencyTables(l: LatencyResult): string[] {
+  const o = l.options;
+  const label = (id: string) =>
+    id === 'raw' ? '(a) raw bullmq' : '(c) nestjs-jobs';
+  const phase = (p: string) =>
+    p === 'idle'
+      ? `idle (${o.idlePerSec}/s)`
+      : `${o.loadShare * 100} % load (median ${n0(l.loadedPerSec)}/s)`;
+  const ms = (s: Spread) =>
+    `${s.median.toFixed(2)} [${s.min.toFixed(2)}–${s.max.toFixed(2)}]`;
+  const idleRuns = l.runs.filter((r) => r.phase === 'idle');
+  const behind = idleRuns.reduce((n, r) => n + (r.sentBehindOthers ?? 0), 0);
+  const idleJobs = idleRuns.reduce((n, r) => n + r.jobs, 0);
+  const fellBehind = l.runs.filter((r) => (r.drainMs ?? 0) > 50).length;
+  const burstsOf = (id: string) =>
+    l.bursts
+      .filter((b) => b.contender === id)
+      .map((b) => n0(b.jobsPerSec))
+      .join(', ');
+  const notes = [
+    `Producer and consumer in the bench process, concurrency ${l.concurrency}, the same retention for both. ` +
+      `Saturation, a burst of ${n0(o.burstJobs)} jobs sent as fast as they go, per round: ` +
+      `raw bullmq ${burstsOf('raw')} jobs/s (median ${n0(l.saturation.raw)}), ` +
+      `nestjs-jobs ${burstsOf('nestjsJobs')} (median ${n0(l.saturation.nestjsJobs)}); ` +
+      `CPU time of this process per job in the bursts (median): raw ${l.cpuUsPerJob.raw.toFixed(0)} µs, nestjs-jobs ${l.cpuUsPerJob.nestjsJobs.toFixed(0)} µs. ` +
+      `Each round's loaded phase sends ${o.loadShare * 100} % of that round's raw rate to both for ${o.loadedSeconds} s; ` +
+      `in ${fellBehind} of ${l.runs.length / 2} loaded runs the consumer fell behind (its last job started more than 50 ms after the last send). ` +
+      `Idle phase: ${behind} of ${n0(idleJobs)} jobs were sent while an earlier one had not started yet.`,
+  ];
+  if (l.rows.some((r) => r.minJobs < 1_000))
+    notes.push(
+      'Fewer than 1,000 jobs in a round: the p99.9 is indicative only.',
+    );
+  return [
+    `## Enqueue-to-start latency (ms, median of ${o.rounds} alternating rounds [min–max over rounds])`,
+    table(
+      ['phase', 'contender', 'jobs per round (fewest)', 'p50', 'p99', 'p99.9'],
+      l.rows.map((r) => [
+        phase(r.phase),
+        label(r.contender),
+        n0(r.minJobs),
+        ms(r.p50),
+        ms(r.p99),
+        ms(r.p999),
+      ]),
+    ),
+    table(
+      ['phase', 'c/a p50', 'c/a p99'],
+      l.ratios.map((r) => [
+        phase(r.phase),
+        `${r3(r.p50.median)} [${r3(r.p50.min)}–${r3(r.p50.max)}]`,
+        `${r3(r.p99.median)} [${r3(r.p99.min)}–${r3(r.p99.max)}]`,
+      ]),
+    ),
+    notes.join(' '),
+  ];
 }

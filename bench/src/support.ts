@@ -93,3 +93,48 @@ export const rotate = <T>(items: readonly T[], round: number): T[] =>
   items.map((_, i) => items[(i + round) % items.length]);
 
 export const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** The median of some rounds' figures, with their range: how steady the figure was. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export const spread = (values: number[]): Spread => ({
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
+
+/** redis-server's CPU time so far (user + system), in µs, from INFO cpu. */
+export async function redisCpuUs(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  const read = (field: string) =>
+    Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
+}
+
+/**
+ * CPU per job of this process (`process.cpuUsage`) and of redis-server (`INFO cpu`) over `work`,
+ * in µs: steadier than jobs/s on a shared machine, since time spent waiting for a core is not counted.
+ */
+export async function measureCpu<T>(
+  admin: Redis,
+  jobs: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; ms: number; nodeUs: number; redisUs: number }> {
+  const redis0 = await redisCpuUs(admin);
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  const result = await work();
+  const ms = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const redisUs = (await redisCpuUs(admin)) - redis0;
+  return {
+    result,
+    ms,
+    nodeUs: (cpu.user + cpu.system) / jobs,
+    redisUs: redisUs / jobs,
+  };
+}

@@ -19,9 +19,19 @@ import {
 } from 'class-validator';
 import { JobHandler, JobsModule, JobService } from 'nestjs-jobs';
 import { bootNest } from '../contenders';
+import { EnqueueCoalescer } from '../coalescing-producer';
 // Internal on purpose: the check is what scenario 2 measures against class-validator.
 import { PayloadCheckCompiler } from '../../../libs/jobs/src/payload/compiled-payload-check';
-import { log, median, now, rotate, type PrivateRedis } from '../support';
+import {
+  log,
+  measureCpu,
+  median,
+  now,
+  rotate,
+  spread,
+  type PrivateRedis,
+  type Spread,
+} from '../support';
 
 export class BackupWindow {
   @IsInt() @Min(0) @Max(23) startHour: number;
@@ -47,28 +57,49 @@ export const backupData = (i: number): BackupPayload => ({
   window: { startHour: 2, hours: 3 },
 });
 
-export interface EnqueueMode {
-  jobs: number;
-  rawPerSec: number;
-  nestjsJobsPerSec: number;
-  ratio: number;
-  /** Informational: the same job with no payload class, so validation's share can be told apart. */
-  unvalidatedPerSec: number;
-  unvalidatedRatio: number;
-  /**
-   * Informational: raw bullmq given a random UUID `jobId` per job, as nestjs-jobs does so that ids
-   * are unique across queues. nestjs-jobs against this is the cost of the library's own code.
-   */
-  rawWithIdsPerSec: number;
-  overRawWithIds: number;
+/** One contender in one mode, over the rounds. */
+export interface EnqueueFigures {
+  jobsPerSec: Spread;
+  nodeUsPerJob: Spread;
+  redisUsPerJob: Spread;
 }
 
-type EnqueueContender = 'raw' | 'rawWithIds' | 'nestjsJobs' | 'unvalidated';
+export interface EnqueueMode {
+  jobs: number;
+  /** How many callers enqueue at once (1: one at a time, each awaited). */
+  callers: number;
+  figures: Partial<Record<EnqueueContender, EnqueueFigures>> &
+    Record<Exclude<EnqueueContender, 'rawCoalesced'>, EnqueueFigures>;
+  /** Concurrent callers only: coalesced into addBulk over one add each, both raw with UUID ids. */
+  coalescedOverAdd?: Spread;
+  /** nestjs-jobs over raw BullMQ, per round: jobs/s and Node CPU per job. */
+  ratio: Spread;
+  cpuRatio: Spread;
+  /** The same job with no payload class, so validation's share can be told apart. */
+  unvalidatedRatio: Spread;
+  /**
+   * Raw bullmq given a random UUID `jobId` per job, as nestjs-jobs' ids once were: nestjs-jobs
+   * against this is the cost of the library's own code.
+   */
+  overRawWithIds: Spread;
+}
+
+export type EnqueueContender =
+  'raw' | 'rawWithIds' | 'nestjsJobs' | 'unvalidated' | 'rawCoalesced';
 const ENQUEUE_CONTENDERS: readonly EnqueueContender[] = [
   'raw',
   'rawWithIds',
   'nestjsJobs',
   'unvalidated',
+];
+/**
+ * Concurrent callers only: raw bullmq with UUID ids, concurrent adds coalesced into one `addBulk`
+ * per turn of the event loop (bench/src/coalescing-producer.ts). Against rawWithIds, it answers
+ * whether coalescing would pay.
+ */
+const CONCURRENT_CONTENDERS: readonly EnqueueContender[] = [
+  ...ENQUEUE_CONTENDERS,
+  'rawCoalesced',
 ];
 
 /** CPU cost of validating one BackupPayload, without Redis: the compiled check against plainToInstance + validateSync. */
@@ -78,27 +109,35 @@ export interface ValidationCost {
   classValidatorUs: number;
 }
 
+type ModeName = 'single' | 'concurrent' | 'bulk';
+
+export interface EnqueueSample {
+  mode: ModeName;
+  contender: EnqueueContender;
+  round: number;
+  jobs: number;
+  ms: number;
+  nodeUsPerJob: number;
+  redisUsPerJob: number;
+}
+
 export interface EnqueueResult {
   rounds: number;
   validation: ValidationCost;
   single: EnqueueMode;
+  concurrent: EnqueueMode;
   bulk: EnqueueMode & { batch: number };
-  samples: {
-    mode: 'single' | 'bulk';
-    contender: EnqueueContender;
-    round: number;
-    jobs: number;
-    ms: number;
-  }[];
+  samples: EnqueueSample[];
 }
 
 /**
  * Scenario 2. The same jobs, validated payload class on the nestjs-jobs side, enqueued one at a
- * time (awaiting each) and in batches; the two contenders alternate in `rounds` slices.
+ * time (awaiting each), by `callers` concurrent callers (what an HTTP server does), and in batches;
+ * the contenders alternate in `rounds` slices after a warm-up.
  */
 export async function runEnqueue(
   redis: PrivateRedis,
-  opts: { jobs: number; rounds: number; batch: number },
+  opts: { jobs: number; rounds: number; batch: number; callers: number },
 ): Promise<EnqueueResult> {
   @Injectable()
   class BackupHandler {
@@ -131,74 +170,83 @@ export async function runEnqueue(
     prefix: 'bench-enq',
   });
   await raw.waitUntilReady();
-  const samples: EnqueueResult['samples'] = [];
+  const samples: EnqueueSample[] = [];
   const slice = Math.ceil(opts.jobs / opts.rounds);
+  const nameOf = (c: EnqueueContender) =>
+    c === 'unvalidated' ? 'unvalidated' : 'backup';
+  /** Adds job `i` as contender `c` would, one job per call. */
+  const coalescer = new EnqueueCoalescer(() => raw);
+  const addOne = (c: EnqueueContender, i: number): Promise<unknown> =>
+    c === 'raw'
+      ? raw.add('backup', backupData(i))
+      : c === 'rawWithIds'
+        ? raw.add('backup', backupData(i), { jobId: randomUUID() })
+        : c === 'rawCoalesced'
+          ? coalescer.add({
+              queue: 'raw',
+              name: 'backup',
+              data: backupData(i),
+              opts: { jobId: randomUUID() },
+            })
+          : jobs.enqueue({ name: nameOf(c), data: backupData(i) });
+  const addBatch = (c: EnqueueContender, from: number, n: number) => {
+    const data = (k: number) => backupData(from + k);
+    if (c === 'raw')
+      return raw.addBulk(
+        Array.from({ length: n }, (_, k) => ({
+          name: 'backup',
+          data: data(k),
+        })),
+      );
+    if (c === 'rawWithIds' || c === 'rawCoalesced')
+      return raw.addBulk(
+        Array.from({ length: n }, (_, k) => ({
+          name: 'backup',
+          data: data(k),
+          opts: { jobId: randomUUID() },
+        })),
+      );
+    return jobs.enqueueMany(
+      Array.from({ length: n }, (_, k) => ({ name: nameOf(c), data: data(k) })),
+    );
+  };
+  /** `slice` jobs as `c`: `callers` loops each awaiting its own calls, or batches. */
+  const work = (mode: ModeName, c: EnqueueContender) => async () => {
+    if (mode === 'bulk') {
+      for (let i = 0; i < slice; i += opts.batch)
+        await addBatch(c, i, Math.min(opts.batch, slice - i));
+      return;
+    }
+    let next = 0;
+    const caller = async () => {
+      while (next < slice) await addOne(c, next++);
+    };
+    await Promise.all(
+      Array.from({ length: mode === 'single' ? 1 : opts.callers }, caller),
+    );
+  };
   try {
     // Warm-up: JIT, connections, Lua script loading.
-    for (let i = 0; i < 200; i++) {
-      await raw.add('backup', backupData(i));
-      await raw.add('backup', backupData(i), { jobId: randomUUID() });
-      await jobs.enqueue({ name: 'backup', data: backupData(i) });
-      await jobs.enqueue({ name: 'unvalidated', data: backupData(i) });
+    for (const c of CONCURRENT_CONTENDERS) {
+      for (let i = 0; i < 500; i++) await addOne(c, i);
+      await addBatch(c, 0, opts.batch);
     }
-    for (let round = 0; round < opts.rounds; round++) {
-      for (const contender of rotate(ENQUEUE_CONTENDERS, round)) {
-        const t0 = now();
-        for (let i = 0; i < slice; i++) {
-          if (contender === 'raw') await raw.add('backup', backupData(i));
-          else if (contender === 'rawWithIds')
-            await raw.add('backup', backupData(i), { jobId: randomUUID() });
-          else
-            await jobs.enqueue({
-              name: contender === 'nestjsJobs' ? 'backup' : 'unvalidated',
-              data: backupData(i),
-            });
+    for (const mode of ['single', 'concurrent', 'bulk'] as const) {
+      const contenders =
+        mode === 'concurrent' ? CONCURRENT_CONTENDERS : ENQUEUE_CONTENDERS;
+      for (let round = 0; round < opts.rounds; round++) {
+        for (const contender of rotate(contenders, round)) {
+          const m = await measureCpu(admin, slice, work(mode, contender));
+          samples.push({
+            mode,
+            contender,
+            round,
+            jobs: slice,
+            ms: m.ms,
+            nodeUsPerJob: m.nodeUs,
+            redisUsPerJob: m.redisUs,
+          });
         }
-        samples.push({
-          mode: 'single',
-          contender,
-          round,
-          jobs: slice,
-          ms: now() - t0,
-        });
-      }
-    }
-    for (let round = 0; round < opts.rounds; round++) {
-      for (const contender of rotate(ENQUEUE_CONTENDERS, round)) {
-        const t0 = now();
-        const name = contender === 'unvalidated' ? 'unvalidated' : 'backup';
-        for (let i = 0; i < slice; i += opts.batch) {
-          const n = Math.min(opts.batch, slice - i);
-          if (contender === 'raw')
-            await raw.addBulk(
-              Array.from({ length: n }, (_, k) => ({
-                name,
-                data: backupData(i + k),
-              })),
-            );
-          else if (contender === 'rawWithIds') {
-            await raw.addBulk(
-              Array.from({ length: n }, (_, k) => ({
-                name,
-                data: backupData(i + k),
-                opts: { jobId: randomUUID() },
-              })),
-            );
-          } else
-            await jobs.enqueueMany(
-              Array.from({ length: n }, (_, k) => ({
-                name,
-                data: backupData(i + k),
-              })),
-            );
-        }
-        samples.push({
-          mode: 'bulk',
-          contender,
-          round,
-          jobs: slice,
-          ms: now() - t0,
-        });
       }
     }
   } finally {
@@ -207,55 +255,59 @@ export async function runEnqueue(
     await admin.flushall();
     admin.disconnect();
   }
-  const mode = (m: 'single' | 'bulk'): EnqueueMode => {
-    const rate = (c: EnqueueContender, round?: number) => {
-      const s = samples.filter(
-        (x) =>
-          x.mode === m &&
-          x.contender === c &&
-          (round === undefined || x.round === round),
-      );
-      return (
-        (s.reduce((a, x) => a + x.jobs, 0) / s.reduce((a, x) => a + x.ms, 0)) *
-        1000
-      );
-    };
+  const summarise = (m: ModeName): EnqueueMode => {
+    const of = (c: EnqueueContender) =>
+      samples.filter((x) => x.mode === m && x.contender === c);
+    const rate = (x: EnqueueSample) => (x.jobs / x.ms) * 1000;
+    const figures = Object.fromEntries(
+      (m === 'concurrent' ? CONCURRENT_CONTENDERS : ENQUEUE_CONTENDERS).map(
+        (c) => [
+          c,
+          {
+            jobsPerSec: spread(of(c).map(rate)),
+            nodeUsPerJob: spread(of(c).map((x) => x.nodeUsPerJob)),
+            redisUsPerJob: spread(of(c).map((x) => x.redisUsPerJob)),
+          },
+        ],
+      ),
+    ) as EnqueueMode['figures'];
     // Ratios within a round (slices seconds apart) are steadier than ratios of totals on a shared machine.
-    const ratio = (top: EnqueueContender, bottom: EnqueueContender) =>
-      median(
-        Array.from(
-          { length: opts.rounds },
-          (_, round) => rate(top, round) / rate(bottom, round),
+    const ratio = (
+      top: EnqueueContender,
+      bottom: EnqueueContender,
+      pick: (x: EnqueueSample) => number = rate,
+    ) =>
+      spread(
+        of(top).map(
+          (t) => pick(t) / pick(of(bottom).find((b) => b.round === t.round)!),
         ),
       );
-    const r = rate('raw');
-    const c = rate('nestjsJobs');
-    const u = rate('unvalidated');
-    const w = rate('rawWithIds');
-    const f = (v: number) => Math.round(v).toLocaleString('en-US');
-    const ratios = {
+    const result: EnqueueMode = {
+      jobs: slice * opts.rounds,
+      callers: m === 'concurrent' ? opts.callers : 1,
+      figures,
       ratio: ratio('nestjsJobs', 'raw'),
+      cpuRatio: ratio('nestjsJobs', 'raw', (x) => x.nodeUsPerJob),
       unvalidatedRatio: ratio('unvalidated', 'raw'),
       overRawWithIds: ratio('nestjsJobs', 'rawWithIds'),
+      ...(m === 'concurrent' && {
+        coalescedOverAdd: ratio('rawCoalesced', 'rawWithIds'),
+      }),
     };
+    const f = (v: number) => Math.round(v).toLocaleString('en-US');
     log(
-      `  enqueue ${m}: raw ${f(r)}/s, raw with UUID ids ${f(w)}/s, nestjs-jobs ${f(c)}/s (${ratios.ratio.toFixed(3)} of raw, ` +
-        `${ratios.overRawWithIds.toFixed(3)} of raw with ids), without payload class ${f(u)}/s (${ratios.unvalidatedRatio.toFixed(3)})`,
+      `  enqueue ${m}: raw ${f(figures.raw.jobsPerSec.median)}/s, nestjs-jobs ${f(figures.nestjsJobs.jobsPerSec.median)}/s ` +
+        `(${result.ratio.median.toFixed(3)} of raw; Node CPU ${result.cpuRatio.median.toFixed(3)}x), ` +
+        `without payload class ${result.unvalidatedRatio.median.toFixed(3)}, over raw with UUID ids ${result.overRawWithIds.median.toFixed(3)}`,
     );
-    return {
-      jobs: slice * opts.rounds,
-      rawPerSec: r,
-      nestjsJobsPerSec: c,
-      unvalidatedPerSec: u,
-      rawWithIdsPerSec: w,
-      ...ratios,
-    };
+    return result;
   };
   return {
     rounds: opts.rounds,
     validation: measureValidation(opts.jobs, opts.rounds),
-    single: mode('single'),
-    bulk: { ...mode('bulk'), batch: opts.batch },
+    single: summarise('single'),
+    concurrent: summarise('concurrent'),
+    bulk: { ...summarise('bulk'), batch: opts.batch },
     samples,
   };
 }

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import {
   CONTENDERS,
+  jobOptionsFor,
   queueNameFor,
   startConsumer,
   type ContenderId,
@@ -9,13 +10,14 @@ import {
 import {
   commandStats,
   log,
-  median,
-  now,
+  measureCpu,
   rotate,
   sleep,
+  spread,
   sum,
   waitUntil,
   type PrivateRedis,
+  type Spread,
 } from '../support';
 
 export interface ThroughputRun {
@@ -34,19 +36,25 @@ export interface ThroughputRun {
   redisCpuUsPerJob: number;
 }
 
+/** (c) over another contender, each figure the median and range of the per-round ratios. */
+export interface ThroughputRatios {
+  jobsPerSec: Spread;
+  /** c's Node CPU per job over the other's: below 1 means c spends less. */
+  nodeCpu: Spread;
+  redisCpu: Spread;
+}
+
 export interface ThroughputRow {
   concurrency: number;
-  /** Median jobs/s over the rounds. */
-  raw: number;
-  nestBullmq: number;
-  nestjsJobs: number;
-  /** Median over rounds of the ratio within each round. */
-  cOverA: number;
-  cOverB: number;
+  jobsPerSec: Record<ContenderId, Spread>;
+  cpuUsPerJob: Record<ContenderId, Spread>;
+  redisCpuUsPerJob: Record<ContenderId, Spread>;
   redisCallsPerJob: Record<ContenderId, number>;
-  /** Medians of the per-run figures. */
-  cpuUsPerJob: Record<ContenderId, number>;
-  redisCpuUsPerJob: Record<ContenderId, number>;
+  /** Equal retention. */
+  cOverA: ThroughputRatios;
+  /** Each on its defaults: raw BullMQ with removeOnComplete: true, nestjs-jobs as documented. */
+  cOverA0: ThroughputRatios;
+  cOverB: ThroughputRatios;
 }
 
 export interface ThroughputResult {
@@ -72,7 +80,7 @@ export async function runThroughput(
   const admin = new Redis(redis.url);
   try {
     // One unmeasured run per contender first: whoever ran first would otherwise pay for warming
-    // up the JIT on BullMQ's code paths that all three share.
+    // up the JIT on BullMQ's code paths that all of them share.
     for (const { id } of CONTENDERS)
       await runOnce(
         redis,
@@ -96,61 +104,50 @@ export async function runThroughput(
   } finally {
     admin.disconnect();
   }
-  const rows = opts.concurrencies.map((concurrency) => {
-    const rate = (id: ContenderId) =>
-      median(
-        runs
-          .filter((r) => r.concurrency === concurrency && r.contender === id)
-          .map((r) => r.jobsPerSec),
-      );
-    // Ratios within a round (runs seconds apart) are steadier than ratios of medians on a shared machine.
-    const ratio = (top: ContenderId, bottom: ContenderId) =>
-      median(
-        runs
-          .filter((r) => r.concurrency === concurrency && r.contender === top)
-          .map(
-            (t) =>
-              t.jobsPerSec /
-              runs.find(
-                (b) =>
-                  b.concurrency === concurrency &&
-                  b.contender === bottom &&
-                  b.round === t.round,
-              )!.jobsPerSec,
-          ),
-      );
-    const of = (id: ContenderId, pick: (r: ThroughputRun) => number) =>
-      median(
-        runs
-          .filter((r) => r.concurrency === concurrency && r.contender === id)
-          .map(pick),
-      );
-    const calls = (id: ContenderId) => of(id, (r) => r.redisCallsPerJob);
-    const per = (pick: (r: ThroughputRun) => number) => ({
-      raw: of('raw', pick),
-      nestBullmq: of('nestBullmq', pick),
-      nestjsJobs: of('nestjsJobs', pick),
-    });
-    const raw = rate('raw');
-    const nestBullmq = rate('nestBullmq');
-    const nestjsJobs = rate('nestjsJobs');
-    return {
+  const rows = opts.concurrencies.map((concurrency) =>
+    summarise(
+      runs.filter((r) => r.concurrency === concurrency),
       concurrency,
-      raw,
-      nestBullmq,
-      nestjsJobs,
-      cOverA: ratio('nestjsJobs', 'raw'),
-      cOverB: ratio('nestjsJobs', 'nestBullmq'),
-      redisCallsPerJob: {
-        raw: calls('raw'),
-        nestBullmq: calls('nestBullmq'),
-        nestjsJobs: calls('nestjsJobs'),
-      },
-      cpuUsPerJob: per((r) => r.cpuUsPerJob),
-      redisCpuUsPerJob: per((r) => r.redisCpuUsPerJob),
-    };
-  });
+    ),
+  );
   return { jobs: opts.jobs, rounds: opts.rounds, runs, rows };
+}
+
+function summarise(runs: ThroughputRun[], concurrency: number): ThroughputRow {
+  const of = (id: ContenderId) => runs.filter((r) => r.contender === id);
+  const per = (pick: (r: ThroughputRun) => number) =>
+    Object.fromEntries(
+      CONTENDERS.map(({ id }) => [id, spread(of(id).map(pick))]),
+    ) as Record<ContenderId, Spread>;
+  // Ratios within a round (runs seconds apart) are steadier than ratios of medians on a shared machine.
+  const ratios = (other: ContenderId): ThroughputRatios => {
+    const pairs = of('nestjsJobs').map((c) => ({
+      c,
+      o: runs.find((r) => r.contender === other && r.round === c.round)!,
+    }));
+    const ratio = (pick: (r: ThroughputRun) => number) =>
+      spread(pairs.map(({ c, o }) => pick(c) / pick(o)));
+    return {
+      jobsPerSec: ratio((r) => r.jobsPerSec),
+      nodeCpu: ratio((r) => r.cpuUsPerJob),
+      redisCpu: ratio((r) => r.redisCpuUsPerJob),
+    };
+  };
+  return {
+    concurrency,
+    jobsPerSec: per((r) => r.jobsPerSec),
+    cpuUsPerJob: per((r) => r.cpuUsPerJob),
+    redisCpuUsPerJob: per((r) => r.redisCpuUsPerJob),
+    redisCallsPerJob: Object.fromEntries(
+      CONTENDERS.map(({ id }) => [
+        id,
+        per((r) => r.redisCallsPerJob)[id].median,
+      ]),
+    ) as Record<ContenderId, number>,
+    cOverA: ratios('raw'),
+    cOverA0: ratios('rawRemove'),
+    cOverB: ratios('nestBullmq'),
+  };
 }
 
 async function runOnce(
@@ -171,10 +168,11 @@ async function runOnce(
   const consumer = await (async () => {
     // Paused (globally, in Redis) so the consumer can boot and connect before the clock starts.
     await queue.pause();
+    const opts = jobOptionsFor(id);
     for (let i = 0; i < jobs; i += LOAD_BATCH) {
       const n = Math.min(LOAD_BATCH, jobs - i);
       await queue.addBulk(
-        Array.from({ length: n }, () => ({ name: 'noop', data: {} })),
+        Array.from({ length: n }, () => ({ name: 'noop', data: {}, opts })),
       );
     }
     return startConsumer(id, {
@@ -189,28 +187,25 @@ async function runOnce(
     // Let every contender's worker reach its blocking wait for jobs before timing.
     await sleep(300);
     await admin.config('RESETSTAT');
-    const redisCpu0 = await redisCpuUs(admin);
-    const cpu0 = process.cpuUsage();
-    const t0 = now();
-    await queue.resume();
-    // Generous: a tenth of the anchor rate would still finish.
-    const limit = 60_000 + jobs * 2;
-    await waitUntil(
-      () => started >= jobs,
-      limit,
-      `${id} to start ${jobs} jobs`,
-      5,
-    );
-    await waitUntil(
-      async () =>
-        (await queue.getJobCountByTypes('wait', 'active', 'prioritized')) === 0,
-      30_000,
-      `${id} to finish`,
-      2,
-    );
-    const ms = now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const redisCpu = (await redisCpuUs(admin)) - redisCpu0;
+    const { ms, nodeUs, redisUs } = await measureCpu(admin, jobs, async () => {
+      await queue.resume();
+      // Generous: a tenth of the anchor rate would still finish.
+      const limit = 60_000 + jobs * 2;
+      await waitUntil(
+        () => started >= jobs,
+        limit,
+        `${id} to start ${jobs} jobs`,
+        5,
+      );
+      await waitUntil(
+        async () =>
+          (await queue.getJobCountByTypes('wait', 'active', 'prioritized')) ===
+          0,
+        30_000,
+        `${id} to finish`,
+        2,
+      );
+    });
     const stats = await commandStats(admin);
     // Exclude the bench's own bookkeeping (RESETSTAT, INFO, the resume and the count polls).
     for (const own of ['config|resetstat', 'info', 'config']) delete stats[own];
@@ -222,19 +217,11 @@ async function runOnce(
       jobsPerSec: (jobs / ms) * 1000,
       redisCallsPerJob: sum(Object.values(stats)) / jobs,
       redisCalls: stats,
-      cpuUsPerJob: (cpu.user + cpu.system) / jobs,
-      redisCpuUsPerJob: redisCpu / jobs,
+      cpuUsPerJob: nodeUs,
+      redisCpuUsPerJob: redisUs,
     };
   } finally {
     await consumer.close();
     await queue.close();
   }
-}
-
-/** redis-server's CPU time so far (user + system), in µs. */
-async function redisCpuUs(admin: Redis): Promise<number> {
-  const info = await admin.info('cpu');
-  const read = (field: string) =>
-    Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
-  return (read('used_cpu_user') + read('used_cpu_sys')) * 1e6;
 }

@@ -325,3 +325,108 @@ describe('bad input is rejected with a clear error and nothing is enqueued', () 
     await expectNothingEnqueued();
   });
 });
+
+describe('concurrent enqueues, as an HTTP server makes them', () => {
+  let t: JobsTestApp;
+  beforeAll(async () => {
+    t = await producer({ prefix: 'jobs-concurrent-enqueue' });
+  });
+  afterAll(() => t.close());
+
+  it('gives each of 64 concurrent callers its own answer: good jobs their ref, bad ones their own error', async () => {
+    // Every fourth caller sends something wrong, each in its own way; the rest are good jobs
+    // spread over three queues, some with a jobId that another good caller also uses.
+    type Expected =
+      | { ok: true; queue: string; data: object; sharedId?: string }
+      | { ok: false; error: new (...args: any[]) => Error; message: RegExp };
+    const calls: Array<{ run: () => Promise<unknown>; expected: Expected }> =
+      [];
+    for (let i = 0; i < 64; i++) {
+      const kind = i % 4 === 3 ? Math.floor(i / 4) % 4 : -1;
+      if (kind === 0) {
+        calls.push({
+          run: () => t.jobs.enqueue({ name: 'backup', data: { deviceId: -i } }),
+          expected: {
+            ok: false,
+            error: JobValidationError,
+            message: /deviceId must not be less than 1/,
+          },
+        });
+      } else if (kind === 1) {
+        calls.push({
+          run: () => t.jobs.enqueue({ name: 'discovery' }, 'no_such_queue'),
+          expected: {
+            ok: false,
+            error: UnknownQueueError,
+            message: /no_such_queue/,
+          },
+        });
+      } else if (kind === 2) {
+        calls.push({
+          run: () => t.jobs.enqueue({ name: `nope-${i}` }),
+          expected: { ok: false, error: UnknownJobError, message: /nope-/ },
+        });
+      } else if (kind === 3) {
+        calls.push({
+          run: () =>
+            t.jobs.enqueue({
+              name: 'discovery',
+              options: { jobId: `bad:${i}` },
+            }),
+          expected: { ok: false, error: JobValidationError, message: /jobId/ },
+        });
+      } else if (i % 8 === 1) {
+        // Two callers (i and i + 8 … ) share one jobId: the job is added once, both get its id.
+        const sharedId = `shared-${i % 16}`;
+        calls.push({
+          run: () =>
+            t.jobs.enqueue({
+              name: 'discovery',
+              data: { i },
+              options: { jobId: sharedId },
+            }),
+          expected: { ok: true, queue: 'default', data: { i }, sharedId },
+        });
+      } else {
+        const queue = ['default', 'high_priority', 'low_priority'][i % 3];
+        calls.push({
+          run: () => t.jobs.enqueue({ name: 'anything', data: { i } }, queue),
+          expected: { ok: true, queue, data: { i } },
+        });
+      }
+    }
+    const before = await countJobs(t);
+    const outcomes = await Promise.allSettled(calls.map((c) => c.run()));
+
+    const ids = new Set<string>();
+    const firstWithId = new Map<string, object>();
+    for (const [i, outcome] of outcomes.entries()) {
+      const expected = calls[i].expected;
+      if (!expected.ok) {
+        expect(outcome.status).toBe('rejected');
+        const error = (outcome as PromiseRejectedResult).reason as Error;
+        expect(error).toBeInstanceOf(expected.error);
+        expect(error.message).toMatch(expected.message);
+        continue;
+      }
+      expect(outcome.status).toBe('fulfilled');
+      const ref = (
+        outcome as PromiseFulfilledResult<{ id: string; queue: string }>
+      ).value;
+      expect(ref.queue).toBe(expected.queue);
+      const stored = await queueOf(t, ref.queue).getJob(ref.id);
+      if (expected.sharedId) {
+        expect(ref.id).toBe(expected.sharedId);
+        // Whichever caller came first wrote the data; the other got the same job.
+        if (!firstWithId.has(ref.id)) firstWithId.set(ref.id, stored!.data);
+        expect(stored!.data).toEqual(firstWithId.get(ref.id));
+      } else {
+        expect(ids.has(ref.id)).toBe(false);
+        expect(stored?.data).toEqual(expected.data);
+      }
+      ids.add(ref.id);
+    }
+    // Exactly the good jobs were added: one per distinct id, nothing for the bad callers.
+    expect(await countJobs(t)).toBe(before + ids.size);
+  });
+});

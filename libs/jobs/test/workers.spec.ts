@@ -53,9 +53,11 @@ class Handlers {
 
   @JobHandler('echo', { payload: Echo })
   async echo(data: Echo, ctx: JobContext) {
-    await ctx.progress(50);
-    await ctx.log('half way');
-    await ctx.progress({ step: 'done' });
+    // Destructured on purpose: ctx's methods work detached from ctx.
+    const { log, progress } = ctx;
+    await progress(50);
+    await log('half way');
+    await progress({ step: 'done' });
     return {
       n: data.n,
       isEcho: data instanceof Echo,
