@@ -91,7 +91,8 @@ export class EnqueueCoalescer {
           if (isConnectionError(error)) list.forEach((w) => w.reject(error));
           // One job refused: each is sent alone to learn which (ids make that safe).
           else
-            list.forEach((w) => this.addOne(w.job).then(w.resolve, w.reject));
+            for (const w of list)
+              void this.addOne(w.job).then(w.resolve, w.reject);
         },
       )
       .finally(() => this.inFlight--);

@@ -418,7 +418,8 @@ describe('concurrent enqueues, as an HTTP server makes them', () => {
       if (expected.sharedId) {
         expect(ref.id).toBe(expected.sharedId);
         // Whichever caller came first wrote the data; the other got the same job.
-        if (!firstWithId.has(ref.id)) firstWithId.set(ref.id, stored!.data);
+        if (!firstWithId.has(ref.id))
+          firstWithId.set(ref.id, stored!.data as object);
         expect(stored!.data).toEqual(firstWithId.get(ref.id));
       } else {
         expect(ids.has(ref.id)).toBe(false);

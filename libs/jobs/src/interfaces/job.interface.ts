@@ -92,10 +92,10 @@ export interface JobContext {
    * Created on first read, so handlers that never look at it cost nothing.
    */
   signal: AbortSignal;
-  /** Appends a line to the job's log (readable through `JobService.get`). */
-  log(message: string): Promise<void>;
-  /** Records progress: a number (such as a percentage) or an object. */
-  progress(value: number | object): Promise<void>;
+  /** Appends a line to the job's log (readable through `JobService.get`). Works detached: `const { log } = ctx`. */
+  log: (message: string) => Promise<void>;
+  /** Records progress: a number (such as a percentage) or an object. Works detached, like `log`. */
+  progress: (value: number | object) => Promise<void>;
   /**
    * With the module's `telemetry` set: the context the job runs in (with bullmq-otel, an
    * OpenTelemetry `Context` whose span is the job's `process` span, a child of the `enqueue` caller's
