@@ -31,18 +31,26 @@ export class JobProducer {
   ) {}
 
   /** See `JobService.enqueue`. */
-  async enqueue(job: JobRequest, queueName?: string): Promise<JobRef> {
-    const prepared = this.prepare(job, queueName);
-    const added = await this.queues.call(() =>
-      this.queues
-        .get(prepared.queue)
-        .add(prepared.name, prepared.data, prepared.opts),
-    );
-    return {
-      id: added.id ?? prepared.opts.jobId,
-      name: prepared.name,
-      queue: prepared.queue,
-    };
+  enqueue(job: JobRequest, queueName?: string): Promise<JobRef> {
+    // Not an async function, to hand back a single promise: bad input still rejects, never throws.
+    let prepared: PreparedJob;
+    try {
+      prepared = this.prepare(job, queueName);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- prepare throws only our Error classes; passed on unchanged
+      return Promise.reject(error);
+    }
+    return this.queues
+      .call(() =>
+        this.queues
+          .get(prepared.queue)
+          .add(prepared.name, prepared.data, prepared.opts),
+      )
+      .then((added) => ({
+        id: added.id ?? prepared.opts.jobId,
+        name: prepared.name,
+        queue: prepared.queue,
+      }));
   }
 
   /** See `JobService.enqueueMany`. */
