@@ -13,6 +13,7 @@ import { runAutoscale } from './scenarios/autoscale';
 import { runScaleout } from './scenarios/scaleout';
 import { runPoolUrgent } from './scenarios/pool-urgent';
 import { runPoolCpu } from './scenarios/pool-cpu';
+import { runQueueCost } from './scenarios/queue-cost';
 import {
   checkTargets,
   toMarkdown,
@@ -30,6 +31,7 @@ const SCENARIOS = [
   'scaleout',
   'pool-urgent',
   'pool-cpu',
+  'queue-cost',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -57,6 +59,7 @@ const SIZES = {
       rounds: 3,
     },
     'pool-cpu': { jobs: 400, jobMs: 20, processes: [1, 2, 4], rounds: 3 },
+    'queue-cost': { queues: [1, 10, 100], settleMs: 3_000, windowMs: 30_000 },
   },
   quick: {
     throughput: { jobs: 2_000, rounds: 1, concurrencies: [1, 8, 50] },
@@ -80,6 +83,7 @@ const SIZES = {
       rounds: 1,
     },
     'pool-cpu': { jobs: 100, jobMs: 20, processes: [1, 2, 4], rounds: 1 },
+    'queue-cost': { queues: [1, 10], settleMs: 1_000, windowMs: 3_000 },
   },
 };
 
@@ -180,6 +184,8 @@ async function main(): Promise<number> {
             sizes['pool-cpu'],
             results.machine.cpus,
           );
+        if (scenario === 'queue-cost')
+          results.queueCost = await runQueueCost(redis, sizes['queue-cost']);
       } catch (error) {
         log(`  ${scenario} failed: ${(error as Error).stack}`);
         results.errors.push({ scenario, message: (error as Error).message });
