@@ -32,7 +32,8 @@ import { WorkerRegistry } from './worker-registry';
 import { ControlChannel, type ControlTarget } from './control-channel';
 import { failedForGood } from './final-failure';
 import { CancelledJobs } from './cancelled-jobs';
-import { Autoscaler } from './autoscaler';
+import { AutoscaleSampler, Autoscaler } from './autoscaler';
+import { readWaiting } from '../monitoring/queue-stats';
 import { FinishedJobsCounter } from './finished-jobs-counter';
 import { ShutdownDeadline, WORKERS_CLOSE_MS } from '../utils/shutdown-deadline';
 
@@ -58,6 +59,9 @@ export class JobsWorkerManager
   private readonly running: RunningWorker[] = [];
   private readonly observers: Array<(queue: string, worker: Worker) => void> =
     [];
+  private readonly autoscaling = new AutoscaleSampler((queues) =>
+    readWaiting(queues, this.queues.producer),
+  );
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
@@ -76,6 +80,7 @@ export class JobsWorkerManager
     for (const name of this.config.servedQueues)
       this.start(this.config.queues.get(name)!);
     if (this.running.length === 0) return;
+    this.autoscaling.start();
     const subscribed = this.control.listen(this);
     this.registry.start({
       concurrency: () => this.concurrency(),
@@ -198,7 +203,7 @@ export class JobsWorkerManager
         this.queues.get(queue.name),
         (n) => this.setConcurrency(queue.name, n),
       );
-      running.autoscaler.start();
+      this.autoscaling.add(running.autoscaler);
     }
     this.running.push(running);
     for (const observe of this.observers) observe(queue.name, worker);
@@ -243,7 +248,7 @@ export class JobsWorkerManager
    */
   async onModuleDestroy(): Promise<void> {
     this.registry.stop();
-    for (const r of this.running) r.autoscaler?.stop();
+    this.autoscaling.stop();
     // Whatever Redis does, all of this ends within shutdownGraceMs + WORKERS_CLOSE_MS: every step
     // that waits on Redis is bounded, and connections still open at the deadline are cut.
     const deadline = new ShutdownDeadline(
