@@ -466,8 +466,7 @@ function queueCostSection(q: QueueCostResult): string[] {
         mb(c.rss),
         c.idleCommandsPerSec.toFixed(1),
         Object.entries(c.idleByCommand)
-          .slice(0, 6)
-          .map(([command, rate]) => `${command} ${rate.toFixed(1)}`)
+          .map(([command, rate]) => `${command} ${rate.toFixed(2)}`)
           .join(', '),
       ]),
     ),
