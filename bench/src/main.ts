@@ -14,6 +14,7 @@ import { runScaleout } from './scenarios/scaleout';
 import { runPoolUrgent } from './scenarios/pool-urgent';
 import { runPoolCpu } from './scenarios/pool-cpu';
 import { runLatency } from './scenarios/latency';
+import { runQueueCost } from './scenarios/queue-cost';
 import {
   checkTargets,
   toMarkdown,
@@ -32,6 +33,7 @@ const SCENARIOS = [
   'pool-urgent',
   'pool-cpu',
   'latency',
+  'queue-cost',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -69,6 +71,7 @@ const SIZES = {
       burstJobs: 3_000,
       warmUpJobs: 2_000,
     },
+    'queue-cost': { queues: [1, 10, 100], settleMs: 3_000, windowMs: 30_000 },
   },
   quick: {
     throughput: { jobs: 2_000, rounds: 1, concurrencies: [1, 8, 50] },
@@ -101,6 +104,7 @@ const SIZES = {
       burstJobs: 1_000,
       warmUpJobs: 500,
     },
+    'queue-cost': { queues: [1, 10], settleMs: 1_000, windowMs: 3_000 },
   },
 };
 
@@ -205,6 +209,8 @@ async function main(): Promise<number> {
           );
         if (scenario === 'latency')
           results.latency = await runLatency(redis, sizes.latency);
+        if (scenario === 'queue-cost')
+          results.queueCost = await runQueueCost(redis, sizes['queue-cost']);
       } catch (error) {
         log(`  ${scenario} failed: ${(error as Error).stack}`);
         results.errors.push({ scenario, message: (error as Error).message });

@@ -9,6 +9,7 @@ import type { MemoryResult } from './scenarios/memory';
 import type { PoolUrgentResult } from './scenarios/pool-urgent';
 import type { PoolCpuResult } from './scenarios/pool-cpu';
 import type { LatencyResult } from './scenarios/latency';
+import type { QueueCostResult } from './scenarios/queue-cost';
 import { mb } from './scenarios/memory';
 
 export interface MachineInfo {
@@ -44,6 +45,7 @@ export interface BenchResults {
   poolUrgent?: PoolUrgentResult;
   poolCpu?: PoolCpuResult;
   latency?: LatencyResult;
+  queueCost?: QueueCostResult;
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
 }
@@ -466,6 +468,7 @@ export function toMarkdown(results: BenchResults, charts: string[]): string {
     }
   }
   if (results.latency) parts.push(...latencyTables(results.latency));
+  if (results.queueCost) parts.push(...queueCostSection(results.queueCost));
   if (results.targets.length) {
     parts.push(
       results.mode === 'full'
@@ -556,5 +559,51 @@ function latencyTables(l: LatencyResult): string[] {
       ]),
     ),
     notes.join(' '),
+  ];
+}
+
+function queueCostSection(q: QueueCostResult): string[] {
+  const o = q.options;
+  const role = (c: QueueCostResult['cases'][number], name: string) =>
+    c.connectionsByRole[name] ?? 0;
+  const label = {
+    worker: 'worker process',
+    autoscaled: 'worker process, autoscaled 1-2',
+    producer: 'producer only (`workers: false`)',
+  };
+  return [
+    `## Cost per queue (idle queues, concurrency 1, one process each; commands counted over ${o.windowMs / 1000} s once connections held still for 1 s and ${o.settleMs / 1000} s more)`,
+    table(
+      [
+        'process',
+        'queues',
+        'Redis connections',
+        'producer / control / workers / blocking / other',
+        'RSS (MB)',
+        'idle Redis cmds/s',
+        'by command (/s)',
+      ],
+      q.cases.map((c) => [
+        label[c.mode],
+        c.queues,
+        c.connections,
+        ['producer', 'control', 'workers', 'blocking', 'other']
+          .map((r) => role(c, r))
+          .join(' / '),
+        mb(c.rss),
+        c.idleCommandsPerSec.toFixed(1),
+        Object.entries(c.idleByCommand)
+          .map(([command, rate]) => `${command} ${rate.toFixed(2)}`)
+          .join(', '),
+      ]),
+    ),
+    'Connections = a + b × queues, from the smallest and largest run: ' +
+      Object.entries(q.formula)
+        .map(
+          ([mode, f]) =>
+            `${label[mode as keyof typeof label]}: ${f.a} + ${f.b} × queues${f.fitsAll ? '' : ' (not every run fits)'}`,
+        )
+        .join('; ') +
+      '.',
   ];
 }

@@ -11,7 +11,7 @@ import { LogLines, Messages } from '../jobs.messages';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error';
 import { JobsQueueRegistry } from '../queues/jobs-queue.registry';
 import { WorkerRegistry } from '../workers/worker-registry';
-import { readBacklog } from '../monitoring/queue-stats';
+import { readBacklogs } from '../monitoring/queue-stats';
 import type { JobsConfig, ResolvedProcesses } from '../config/jobs-config';
 import { isPoolChildMessage, POOL_ARGUMENT } from './pool-child';
 import { decideProcesses, restartDelayMs } from './process-scaling';
@@ -248,16 +248,21 @@ export class ProcessPoolSupervisor
     this.timers.add(timer);
   }
 
-  /** One autoscaling tick: reads each scaling queue's backlog (about one round trip each) and applies at most one step. */
+  /**
+   * One autoscaling tick: reads the backlog of every scaling queue at once (one Redis round trip
+   * for all, two when jobs wait) and applies at most one step to each.
+   */
   private async scale(): Promise<void> {
-    for (const group of this.groups) {
-      if (group.bounds.min === group.bounds.max || this.stopping) continue;
+    const scaling = this.groups.filter((g) => g.bounds.min < g.bounds.max);
+    const backlogs = await readBacklogs(
+      scaling.map((g) => this.queues.get(g.queues[0])),
+      this.queues.producer,
+    ).catch(() => undefined);
+    if (!backlogs) return; // Redis away: keep the pool as it is.
+    for (const [i, group] of scaling.entries()) {
+      if (this.stopping) return;
       const queue = group.queues[0];
-      const backlog = await readBacklog(
-        this.queues.get(queue),
-        this.queues.producer,
-      ).catch(() => undefined);
-      if (!backlog) continue; // Redis away: keep the pool as it is.
+      const backlog = backlogs[i];
       const now = Date.now();
       if (backlog.waiting > 0) group.idleSince = undefined;
       else group.idleSince ??= now;

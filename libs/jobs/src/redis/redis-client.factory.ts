@@ -32,6 +32,30 @@ export function createRedisClient(
     : new Redis({ ...connection, ...overrides });
 }
 
+/** A Redis command as its name and arguments, e.g. `['llen', 'jobs:default:wait']`. */
+export type RedisCommand = [name: string, ...args: (string | number)[]];
+
+/**
+ * Sends `commands` together and resolves with their replies in order (rejects with the first error):
+ * one round trip however many there are. A pipeline on a single Redis; on a cluster, where a
+ * pipeline must stay on one node, all at once, so each node is one round trip in parallel.
+ */
+export async function inOneRoundTrip(
+  client: RedisClient,
+  commands: RedisCommand[],
+): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  if (client.isCluster)
+    return Promise.all(
+      commands.map(([name, ...args]) => client.call(name, ...args)),
+    );
+  const replies = (await client.pipeline(commands).exec()) ?? [];
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+
 /** Whether `error` says Redis could not be reached or the connection broke, rather than a command failed. */
 export function isConnectionError(error: unknown): boolean {
   const { code, name, message } = (error ?? {}) as {

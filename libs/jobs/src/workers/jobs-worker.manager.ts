@@ -5,6 +5,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
 import { Worker, type KeepJobs } from 'bullmq';
 import { JOBS_CONFIG } from '../jobs.constants';
 import { LogLines, Messages } from '../jobs.messages';
@@ -32,14 +33,14 @@ import { WorkerRegistry } from './worker-registry';
 import { ControlChannel, type ControlTarget } from './control-channel';
 import { failedForGood } from './final-failure';
 import { CancelledJobs } from './cancelled-jobs';
-import { Autoscaler } from './autoscaler';
+import { AutoscaleSampler, Autoscaler } from './autoscaler';
+import { readWaiting } from '../monitoring/queue-stats';
 import { FinishedJobsCounter } from './finished-jobs-counter';
 import { ShutdownDeadline, WORKERS_CLOSE_MS } from '../utils/shutdown-deadline';
 
 interface RunningWorker {
   queue: ResolvedQueueConfig;
   worker: Worker;
-  connection: RedisClient;
   host: ProcessorHost;
   finished: FinishedJobsCounter;
   autoscaler?: Autoscaler;
@@ -49,6 +50,10 @@ interface RunningWorker {
  * Starts one BullMQ `Worker` per served queue, with that queue's concurrency, once the app has
  * bootstrapped (so no job runs before every provider is ready), and stops them on shutdown.
  * Applies run-time commands (concurrency changes, cancels) heard on the `ControlChannel`.
+ *
+ * Connections: the Workers share one non-blocking connection (BullMQ leaves a connection it was
+ * given open, and duplicates it for each Worker's own blocking one), so a process serving n queues
+ * holds n + 1 worker connections besides the producer and the control subscriber.
  */
 @Injectable()
 export class JobsWorkerManager
@@ -58,6 +63,13 @@ export class JobsWorkerManager
   private readonly running: RunningWorker[] = [];
   private readonly observers: Array<(queue: string, worker: Worker) => void> =
     [];
+  /** Every Worker's non-blocking connection, created with the first one. */
+  private connection?: RedisClient;
+  /** The shared connection's `ready`, for each worker's log (one listener on the connection). */
+  private readonly connectionReady = new EventEmitter().setMaxListeners(0);
+  private readonly autoscaling = new AutoscaleSampler((queues) =>
+    readWaiting(queues, this.queues.producer),
+  );
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
@@ -76,6 +88,7 @@ export class JobsWorkerManager
     for (const name of this.config.servedQueues)
       this.start(this.config.queues.get(name)!);
     if (this.running.length === 0) return;
+    this.autoscaling.start();
     const subscribed = this.control.listen(this);
     this.registry.start({
       concurrency: () => this.concurrency(),
@@ -131,12 +144,20 @@ export class JobsWorkerManager
     return true;
   }
 
+  private sharedConnection(): RedisClient {
+    if (!this.connection) {
+      // BullMQ requires this of a Worker's connection: retry forever rather than fail commands.
+      this.connection = createRedisClient(this.config.connection, {
+        maxRetriesPerRequest: null,
+        connectionName: 'nestjs-jobs:workers',
+      });
+      this.connection.on('ready', () => this.connectionReady.emit('ready'));
+    }
+    return this.connection;
+  }
+
   private start(queue: ResolvedQueueConfig): void {
-    // Workers block on Redis, so their connection must retry forever rather than fail commands.
-    const connection = createRedisClient(this.config.connection, {
-      maxRetriesPerRequest: null,
-      connectionName: `nestjs-jobs:worker:${queue.name}`,
-    });
+    const connection = this.sharedConnection();
     const host: ProcessorHost = {
       queue: queue.name,
       handlers: this.handlers,
@@ -166,11 +187,12 @@ export class JobsWorkerManager
       }),
       ...(this.config.telemetry && { telemetry: this.config.telemetry }),
     });
+    // A worker reports errors of the shared connection and of its own blocking one.
     logConnectionErrors(
       worker,
       this.logger,
       `Worker "${queue.name}"`,
-      connection,
+      this.connectionReady,
     );
     // Counted in memory and sent with the heartbeat, for stats().lastMinute: no Redis work per job.
     const finished = new FinishedJobsCounter();
@@ -185,20 +207,14 @@ export class JobsWorkerManager
         `Job ${job.name}#${job.id} on queue "${queue.name}" failed (attempt ${job.attemptsMade}/${attempts}${final ? ', final' : ', will retry'}): ${error?.message}`,
       );
     });
-    const running: RunningWorker = {
-      queue,
-      worker,
-      connection,
-      host,
-      finished,
-    };
+    const running: RunningWorker = { queue, worker, host, finished };
     if (queue.autoscale) {
       running.autoscaler = new Autoscaler(
         queue.autoscale,
         this.queues.get(queue.name),
         (n) => this.setConcurrency(queue.name, n),
       );
-      running.autoscaler.start();
+      this.autoscaling.add(running.autoscaler);
     }
     this.running.push(running);
     for (const observe of this.observers) observe(queue.name, worker);
@@ -243,23 +259,34 @@ export class JobsWorkerManager
    */
   async onModuleDestroy(): Promise<void> {
     this.registry.stop();
-    for (const r of this.running) r.autoscaler?.stop();
+    this.autoscaling.stop();
     // Whatever Redis does, all of this ends within shutdownGraceMs + WORKERS_CLOSE_MS: every step
     // that waits on Redis is bounded, and connections still open at the deadline are cut.
     const deadline = new ShutdownDeadline(
       this.config.shutdownGraceMs + WORKERS_CLOSE_MS,
     );
-    await Promise.all(this.running.map((r) => this.stop(r, deadline)));
+    const closed = await Promise.all(
+      this.running.map((r) => this.stop(r, deadline)),
+    );
+    // Every Worker left the shared connection open: it closes once they all have.
+    if (this.connection) {
+      if (closed.every(Boolean))
+        await closeRedisClient(this.connection, deadline.remaining());
+      else this.connection.disconnect();
+      this.connection = undefined;
+    }
     if (this.running.length > 0)
       await deadline.wait(this.registry.remove(), 500);
     await this.control.close(deadline.remaining());
     this.running.length = 0;
   }
 
+  /** Stops one worker; false when it did not close in time. */
   private async stop(
-    { queue, worker, connection, host }: RunningWorker,
+    { queue, worker, host }: RunningWorker,
     deadline: ShutdownDeadline,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    const connection = this.connection!;
     await deadline.wait(worker.pause(true), 1_000);
     const finished = await host.inFlight.settle(
       Math.min(this.config.shutdownGraceMs, deadline.remaining()),
@@ -278,10 +305,10 @@ export class JobsWorkerManager
     // A polite close waits for BullMQ to record finished jobs, which never happens while Redis is
     // away: then close at once (those jobs run again elsewhere once their lock expires).
     const force = !finished || connection.status !== 'ready';
-    if (await deadline.wait(worker.close(force))) {
-      await closeRedisClient(connection, deadline.remaining());
-    } else {
-      // Redis went away during the close. Cutting the connection ends what BullMQ still waits on.
+    const closed = await deadline.wait(worker.close(force));
+    if (!closed) {
+      // Redis went away during the close. Cutting the shared connection ends what BullMQ still
+      // waits on, for the other workers too: they share this deadline, so theirs has passed as well.
       this.logger.warn(
         Messages.shutdownForced(
           `Worker "${queue.name}"`,
@@ -291,6 +318,7 @@ export class JobsWorkerManager
       connection.disconnect();
     }
     this.logger.log(LogLines.workerStopped(queue.name));
+    return closed;
   }
 }
 
