@@ -37,7 +37,7 @@ const SCENARIOS = [
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-/** Sizes from the issue; --quick shrinks each so the whole run stays under a minute. */
+/** Sizes from the issues; --quick shrinks each so the whole run takes about 2 minutes (CI runs it). */
 const SIZES = {
   full: {
     throughput: { jobs: 20_000, rounds: 5, concurrencies: [1, 8, 50] },
