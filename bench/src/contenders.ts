@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BullModule, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Worker, type KeepJobs } from 'bullmq';
+import { Worker, type Job, type KeepJobs } from 'bullmq';
 import { JobHandler, JobsModule } from 'nestjs-jobs';
 // Internal on purpose: the default the equal-retention contenders copy.
 import { DEFAULT_RETENTION } from '../../libs/jobs/src/jobs.constants';
@@ -44,12 +44,14 @@ export interface ConsumerOptions {
   /** The BullMQ queue name the consumer serves. nestjs-jobs serves `default`. */
   queue: string;
   concurrency: number;
-  /** Called at the start of every job. */
-  onJob: () => void;
+  /** Called at the start of every job, with its data. */
+  onJob: (data: unknown) => void;
 }
 
 /** A booted consumer: its worker is connected and will take jobs as soon as the queue is resumed. */
 export interface Consumer {
+  /** The Nest application, for the contenders that are one (to get `JobService` from). */
+  app?: INestApplicationContext;
   close(): Promise<void>;
 }
 
@@ -79,8 +81,8 @@ async function startRaw(
 ): Promise<Consumer> {
   const worker = new Worker(
     queue,
-    () => {
-      onJob();
+    (job) => {
+      onJob(job.data);
       return Promise.resolve();
     },
     {
@@ -113,8 +115,8 @@ async function startNestBullmq({
     removeOnFail: KEEP_FAILED,
   })
   class NoopProcessor extends WorkerHost {
-    process(): Promise<void> {
-      onJob();
+    process(job: Job): Promise<void> {
+      onJob(job.data);
       return Promise.resolve();
     }
   }
@@ -141,8 +143,8 @@ async function startNestjsJobs({
   @Injectable()
   class NoopHandler {
     @JobHandler('noop')
-    noop(): Promise<void> {
-      onJob();
+    noop(data: unknown): Promise<void> {
+      onJob(data);
       return Promise.resolve();
     }
   }

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import * as os from 'node:os';
-import { Injectable, Module } from '@nestjs/common';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { JobHandler, JobsModule, JobService } from 'nestjs-jobs';
-import { bootNest, KEEP_COMPLETED, KEEP_FAILED } from '../contenders';
+import { JobService } from 'nestjs-jobs';
+import { queueNameFor, startConsumer } from '../contenders';
 import {
   log,
   median,
@@ -105,7 +104,6 @@ export interface LatencyResult {
 
 const CONCURRENCY = 8;
 const PREFIX = 'bench-lat';
-const RAW_QUEUE = 'bench-raw';
 /** The loaded phase sends what is due every this many ms. */
 const TICK_MS = 5;
 /** Adds in flight during a saturation burst. */
@@ -181,74 +179,41 @@ interface LatencyApp {
   close(): Promise<void>;
 }
 
-async function bootRaw(
+/** The contender's consumer from contenders.ts (the same as in the throughput scenario), and its producer. */
+async function bootContender(
   redis: PrivateRedis,
+  id: LatencyContender,
   recorder: StartRecorder,
 ): Promise<LatencyApp> {
-  const connection = { host: redis.host, port: redis.port };
-  const queue = new Queue<Stamp>(RAW_QUEUE, { connection, prefix: PREFIX });
-  const worker = new Worker<Stamp>(
-    RAW_QUEUE,
-    (job: Job<Stamp>) => {
-      recorder.record(job.data);
-      return Promise.resolve();
-    },
-    {
-      connection: { ...connection, maxRetriesPerRequest: null },
-      prefix: PREFIX,
-      concurrency: CONCURRENCY,
-      removeOnComplete: KEEP_COMPLETED,
-      removeOnFail: KEEP_FAILED,
-    },
-  );
-  await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+  const consumer = await startConsumer(id, {
+    redis,
+    prefix: PREFIX,
+    queue: queueNameFor(id),
+    concurrency: CONCURRENCY,
+    onJob: (data) => recorder.record(data as Stamp),
+  });
+  const failed = (error: unknown) => recorder.fail(error);
+  if (id === 'nestjsJobs') {
+    const jobs = consumer.app!.get(JobService);
+    return {
+      send: () =>
+        jobs
+          .enqueue({ name: 'noop', data: { t: now() } })
+          .then(() => undefined, failed),
+      close: () => consumer.close(),
+    };
+  }
+  const queue = new Queue<Stamp>(queueNameFor(id), {
+    connection: { host: redis.host, port: redis.port },
+    prefix: PREFIX,
+  });
+  await queue.waitUntilReady();
   return {
-    send: () =>
-      queue.add('latency', { t: now() }).then(
-        () => undefined,
-        (error) => recorder.fail(error),
-      ),
+    send: () => queue.add('noop', { t: now() }).then(() => undefined, failed),
     close: async () => {
-      await worker.close();
+      await consumer.close();
       await queue.close();
     },
-  };
-}
-
-async function bootNestjsJobs(
-  redis: PrivateRedis,
-  recorder: StartRecorder,
-): Promise<LatencyApp> {
-  @Injectable()
-  class LatencyHandler {
-    @JobHandler('latency')
-    latency(data: Stamp): Promise<void> {
-      recorder.record(data);
-      return Promise.resolve();
-    }
-  }
-  @Module({
-    imports: [
-      JobsModule.forRoot({
-        connection: redis.url,
-        prefix: PREFIX,
-        queues: { default: CONCURRENCY },
-        // Its default already; spelled out so both contenders visibly keep the same.
-        retention: { completed: KEEP_COMPLETED, failed: KEEP_FAILED },
-      }),
-    ],
-    providers: [LatencyHandler],
-  })
-  class LatencyBenchModule {}
-  const booted = await bootNest(LatencyBenchModule);
-  const jobs = booted.app.get(JobService);
-  return {
-    send: () =>
-      jobs.enqueue({ name: 'latency', data: { t: now() } }).then(
-        () => undefined,
-        (error) => recorder.fail(error),
-      ),
-    close: () => booted.close(),
   };
 }
 
@@ -261,10 +226,7 @@ async function boot(
   o: LatencyOptions,
 ): Promise<LatencyApp> {
   await admin.flushall();
-  const app =
-    id === 'raw'
-      ? await bootRaw(redis, recorder)
-      : await bootNestjsJobs(redis, recorder);
+  const app = await bootContender(redis, id, recorder);
   try {
     await sleep(300);
     await idlePhase(app, recorder, id, { ...o, idleJobs: PRIMER_JOBS });
