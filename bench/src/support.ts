@@ -108,7 +108,7 @@ export const spread = (values: number[]): Spread => ({
 });
 
 /** redis-server's CPU time so far (user + system), in µs, from INFO cpu. */
-export async function redisCpuUs(admin: Redis): Promise<number> {
+async function redisCpuUs(admin: Redis): Promise<number> {
   const info = await admin.info('cpu');
   const read = (field: string) =>
     Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
