@@ -139,9 +139,9 @@ function summarise(runs: ThroughputRun[], concurrency: number): ThroughputRow {
     cpuUsPerJob: per((r) => r.cpuUsPerJob),
     redisCpuUsPerJob: per((r) => r.redisCpuUsPerJob),
     redisCallsPerJob: Object.fromEntries(
-      CONTENDERS.map(({ id }) => [
+      Object.entries(per((r) => r.redisCallsPerJob)).map(([id, s]) => [
         id,
-        per((r) => r.redisCallsPerJob)[id].median,
+        s.median,
       ]),
     ) as Record<ContenderId, number>,
     cOverA: ratios('raw'),
